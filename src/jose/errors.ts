@@ -1,0 +1,172 @@
+/**
+ * Typed errors with stable codes. The codes follow those the ecosystem already knows (jose), plus
+ * the token-management codes of cjwt, so `switch (err.code)` narrows on one union.
+ */
+
+/** Every stable error code cjwt may report. */
+export type CjwtErrorCode =
+  | 'ERR_JOSE_GENERIC'
+  | 'ERR_JOSE_ALG_NOT_ALLOWED'
+  | 'ERR_JOSE_NOT_SUPPORTED'
+  | 'ERR_JWS_INVALID'
+  | 'ERR_JWS_SIGNATURE_VERIFICATION_FAILED'
+  | 'ERR_JWT_INVALID'
+  | 'ERR_JWT_EXPIRED'
+  | 'ERR_JWT_CLAIM_VALIDATION_FAILED'
+  | 'ERR_JWE_INVALID'
+  | 'ERR_JWE_DECRYPTION_FAILED'
+  | 'ERR_JWK_INVALID'
+  | 'ERR_JWKS_INVALID'
+  | 'ERR_JWKS_NO_MATCHING_KEY'
+  | 'ERR_JWKS_MULTIPLE_MATCHING_KEYS'
+  | 'ERR_JWKS_TIMEOUT'
+  | 'ERR_JWKS_FETCH_FAILED'
+  | 'ERR_KEY_WEAK'
+  | 'ERR_KEY_STORAGE'
+  | 'ERR_TOKEN_TOO_LARGE'
+  | 'ERR_TOKEN_REVOKED'
+  | 'ERR_TOKEN_ALREADY_REVOKED'
+  | 'ERR_TOKEN_NOT_FOUND'
+  | 'ERR_MAX_SESSIONS_EXCEEDED'
+  | 'ERR_REFRESH_TOKEN_REUSED'
+  | 'ERR_NO_REVOCATION_STORE'
+  | 'ERR_CHUNK_INVALID'
+  | 'ERR_STORAGE';
+
+/** Base class of every error cjwt throws on purpose. */
+export class CjwtError extends Error {
+  /** Stable, machine-readable code. */
+  readonly code: CjwtErrorCode;
+  constructor(code: CjwtErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.code = code;
+    this.name = new.target.name;
+  }
+}
+
+/** Base class of the JOSE layer's errors (JWS, JWE, JWK, JWT). */
+export class JoseError extends CjwtError {
+  constructor(message: string, code: CjwtErrorCode = 'ERR_JOSE_GENERIC', options?: { cause?: unknown }) {
+    super(code, message, options);
+  }
+}
+
+/** The token's `alg` (or `enc`) is not one the key or the caller allows. */
+export class JOSEAlgNotAllowed extends JoseError {
+  constructor(message = 'algorithm not allowed') { super(message, 'ERR_JOSE_ALG_NOT_ALLOWED'); }
+}
+
+/** An algorithm, key type or header parameter that cjwt does not implement. */
+export class JOSENotSupported extends JoseError {
+  constructor(message = 'not supported') { super(message, 'ERR_JOSE_NOT_SUPPORTED'); }
+}
+
+/** Malformed JWS: segments, base64url, header JSON, `crit`. */
+export class JWSInvalid extends JoseError {
+  constructor(message = 'invalid JWS') { super(message, 'ERR_JWS_INVALID'); }
+}
+
+/** The signature does not verify with the key. */
+export class JWSSignatureVerificationFailed extends JoseError {
+  constructor(message = 'signature verification failed') { super(message, 'ERR_JWS_SIGNATURE_VERIFICATION_FAILED'); }
+}
+
+/** The payload is not a JWT claims set (not JSON, not an object, bad claim types). */
+export class JWTInvalid extends JoseError {
+  constructor(message = 'invalid JWT') { super(message, 'ERR_JWT_INVALID'); }
+}
+
+/** A claim check failed; `claim` names the claim and `reason` says which check. */
+export class JWTClaimValidationFailed extends JoseError {
+  readonly claim: string;
+  readonly reason: string;
+  constructor(message: string, claim = 'unspecified', reason = 'unspecified', code: CjwtErrorCode = 'ERR_JWT_CLAIM_VALIDATION_FAILED') {
+    super(message, code);
+    this.claim = claim;
+    this.reason = reason;
+  }
+}
+
+/** The token's `exp` is in the past (beyond the clock tolerance). */
+export class JWTExpired extends JWTClaimValidationFailed {
+  constructor(message = '"exp" claim timestamp check failed', claim = 'exp', reason = 'check_failed') {
+    super(message, claim, reason, 'ERR_JWT_EXPIRED');
+  }
+}
+
+/** Malformed JWE. */
+export class JWEInvalid extends JoseError {
+  constructor(message = 'invalid JWE') { super(message, 'ERR_JWE_INVALID'); }
+}
+
+/** Any failure to decrypt; deliberately one message so failures are indistinguishable. */
+export class JWEDecryptionFailed extends JoseError {
+  constructor(message = 'decryption operation failed') { super(message, 'ERR_JWE_DECRYPTION_FAILED'); }
+}
+
+/** A JWK (or PEM) that cannot be used: bad members, wrong type, unsupported curve. */
+export class JWKInvalid extends JoseError {
+  constructor(message = 'invalid JWK') { super(message, 'ERR_JWK_INVALID'); }
+}
+
+/** A JWKS that is not a `{ keys: [...] }` document. */
+export class JWKSInvalid extends JoseError {
+  constructor(message = 'invalid JWKS') { super(message, 'ERR_JWKS_INVALID'); }
+}
+
+/** No key in the set matches the token's `kid` / `alg`. */
+export class JWKSNoMatchingKey extends JoseError {
+  constructor(message = 'no applicable key found in the JSON Web Key Set') { super(message, 'ERR_JWKS_NO_MATCHING_KEY'); }
+}
+
+/** Several keys match and the token does not say which one. */
+export class JWKSMultipleMatchingKeys extends JoseError {
+  constructor(message = 'multiple matching keys found in the JSON Web Key Set') { super(message, 'ERR_JWKS_MULTIPLE_MATCHING_KEYS'); }
+}
+
+/** A remote JWKS did not answer in time. */
+export class JWKSTimeout extends JoseError {
+  constructor(message = 'request timed out') { super(message, 'ERR_JWKS_TIMEOUT'); }
+}
+
+/** A remote JWKS could not be fetched (network error, non-200 answer, bad body). */
+export class JWKSFetchFailed extends JoseError {
+  constructor(message = 'JWKS fetch failed', options?: { cause?: unknown }) { super(message, 'ERR_JWKS_FETCH_FAILED', options); }
+}
+
+/** A key below the minimum strength (HMAC shorter than its hash, RSA under 2048 bits). */
+export class KeyTooWeak extends JoseError {
+  constructor(message = 'key too weak') { super(message, 'ERR_KEY_WEAK'); }
+}
+
+/** The token exceeds the size limit; checked before any decoding. */
+export class TokenTooLarge extends JoseError {
+  constructor(message = 'token exceeds the maximum size') { super(message, 'ERR_TOKEN_TOO_LARGE'); }
+}
+
+/** Token-management failures (revocation, sessions, refresh, chunks). */
+export class TokenError extends CjwtError {}
+
+/**
+ * An infrastructure failure of a token store. Never swallowed and never turned into "valid".
+ * `detail` is safe to log; it never holds a token or a secret.
+ */
+export class StorageError extends CjwtError {
+  /** The store operation that failed, e.g. `getByHash`. */
+  readonly op: string;
+  /** The record id, hash prefix or subject the operation was about, when known. */
+  readonly key: string | undefined;
+  /** A human-readable explanation. */
+  readonly detail: string;
+  constructor(init: { op: string; key?: string | undefined; detail: string; cause?: unknown }) {
+    super('ERR_STORAGE', `storage ${init.op} failed${init.key === undefined ? '' : ` (${init.key})`}: ${init.detail}`, { cause: init.cause });
+    this.op = init.op;
+    this.key = init.key;
+    this.detail = init.detail;
+  }
+}
+
+/** True when `err` is a cjwt error, optionally with the given code. */
+export function isCjwtError(err: unknown, code?: CjwtErrorCode): err is CjwtError {
+  return err instanceof CjwtError && (code === undefined || err.code === code);
+}
