@@ -31,7 +31,9 @@ export type CjwtErrorCode =
   | 'ERR_REFRESH_TOKEN_REUSED'
   | 'ERR_NO_REVOCATION_STORE'
   | 'ERR_CHUNK_INVALID'
-  | 'ERR_STORAGE';
+  | 'ERR_STORAGE'
+  | 'ERR_STORE_INVALID_INPUT'
+  | 'ERR_STORE_CONFLICT';
 
 /** Base class of every error cjwt throws on purpose. */
 export class CjwtError extends Error {
@@ -164,6 +166,16 @@ export class StorageError extends CjwtError {
     this.key = init.key;
     this.detail = init.detail;
   }
+}
+
+/** A token store was called with a malformed record, filter, cursor, limit or URL. */
+export class StoreInputInvalid extends CjwtError {
+  constructor(message: string) { super('ERR_STORE_INVALID_INPUT', message); }
+}
+
+/** A write would break a store invariant, e.g. a second record with the same token hash. */
+export class StoreConflict extends CjwtError {
+  constructor(message: string) { super('ERR_STORE_CONFLICT', message); }
 }
 
 /** True when `err` is a cjwt error, optionally with the given code. */
