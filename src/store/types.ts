@@ -59,7 +59,11 @@ export interface TokenFilter {
   deviceId?: string;
 }
 
-/** Paging: records are ordered by `issuedAt` ascending, then `id` ascending. */
+/**
+ * Paging: records are ordered by `issuedAt` ascending, then `id` ascending by Unicode code point
+ * (= UTF-8 byte order, what binary SQL columns give). A bad cursor or a limit below 1 rejects
+ * with `StoreInputInvalid` (`ERR_STORE_INVALID_INPUT`).
+ */
 export interface TokenPage {
   /** At most this many records (default 100, max 1000). */
   limit?: number;
@@ -122,12 +126,17 @@ export interface TokenStoreOptions {
  *   `undefined` only for records that do not exist or were removed by `cleanup`/expiry.
  * - Records are retained until `expiresAt + revocationRetentionMs`; after that they may vanish.
  * - Strings (ids, subjects, labels) are stored and matched byte-exactly, whatever they contain.
+ * - Bad input (malformed record, filter, cursor, limit, max) rejects with `StoreInputInvalid`.
+ * - Shared helpers for implementations: `src/store/record-codec.ts`.
  */
 export interface TokenStore {
   /** Backend name for logs and metrics, e.g. `redis`. */
   readonly backend: string;
 
-  /** Inserts or replaces a record by id. A different record with the same `hash` is an error. */
+  /**
+   * Inserts or replaces a record by id. A different record with the same `hash` rejects with
+   * `StoreConflict` (`ERR_STORE_CONFLICT`); a malformed record with `StoreInputInvalid`.
+   */
   put(record: TokenRecord, options?: StoreCallOptions): Promise<void>;
   /** The record with this id, or undefined. */
   get(id: string, options?: StoreCallOptions): Promise<TokenRecord | undefined>;
@@ -159,8 +168,11 @@ export interface TokenStore {
    */
   addSession(record: TokenRecord, max: number, policy: SessionLimitPolicy, options?: StoreCallOptions): Promise<AddSessionResult>;
   /**
-   * Atomically marks the record with this hash consumed. Exactly one concurrent caller gets
-   * `consumed: true`; the others get `already_consumed` with the time of the first use.
+   * Atomically marks the record with this hash consumed (sets `consumedAt`; status is unchanged).
+   * Exactly one concurrent caller gets `consumed: true`; the others get `already_consumed` with
+   * the time of the first use. A consumed record reports `already_consumed` even when it was
+   * revoked or expired since (reuse must stay recognisable); otherwise a revoked record reports
+   * `revoked`, an expired one `expired`, an unknown hash `not_found`.
    */
   consume(hash: string, options?: StoreCallOptions): Promise<ConsumeResult>;
 
