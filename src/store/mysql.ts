@@ -1,0 +1,496 @@
+/**
+ * {@link MySqlTokenStore}: the TokenStore on MySQL 8 / MariaDB 10.6+ through mysql2's promise
+ * pool. The driver is imported only inside {@link MySqlTokenStore.connect}.
+ */
+import type { Pool, PoolConnection, PoolOptions, ResultSetHeader, RowDataPacket } from 'mysql2/promise';
+import type * as MySql2Module from 'mysql2/promise';
+import { StorageError, StoreConflict, StoreInputInvalid } from '../jose/errors.js';
+import type {
+  AddSessionResult, ConsumeResult, RevokeResult, SessionLimitPolicy, StoreCallOptions, TokenFilter,
+  TokenPage, TokenPageResult, TokenRecord, TokenStore, TokenStoreOptions,
+} from './types.js';
+import { errorKey, isDuplicateKey, isRetryableTransactionError, withDeadline } from './mysql-call.js';
+import { READ_COLUMNS, RECORD_COLUMNS, bytes, digest, filterCondition, recordParams, rowToRecord, type SqlCondition, type TokenRow } from './mysql-row.js';
+import { mysqlTables, runMySqlMigrations } from './mysql-schema.js';
+import { decodeStoredRecord, encodeStoredRecord, listCursor, matchesRecordFilter, pageLimit, readListCursor } from './mysql-codec.js';
+
+/** Options of `new MySqlTokenStore(...)`. */
+export interface MySqlTokenStoreOptions extends TokenStoreOptions {
+  /** A mysql2/promise pool. The store does not end it on close unless `closePool` is true. */
+  pool: Pool;
+  /** Prefix of the store's tables (default `cjwt_`): `cjwt_tokens`, `cjwt_schema_migrations`, ... */
+  tablePrefix?: string;
+  /** How often the store deletes records past retention by itself, in ms (default 60000; 0: never). */
+  sweepIntervalMs?: number;
+  /** End the pool in `close()` (default false; `connect()` sets it). */
+  closePool?: boolean;
+}
+
+/** Options of {@link MySqlTokenStore.connect}. */
+export interface MySqlConnectOptions extends TokenStoreOptions {
+  tablePrefix?: string;
+  sweepIntervalMs?: number;
+  /** Extra mysql2 pool options; the URL's query parameters win over these. */
+  poolOptions?: PoolOptions;
+}
+
+const DEFAULT_RETENTION_MS = 7 * 24 * 60 * 60 * 1000;
+const DEFAULT_TIMEOUT_MS = 5000;
+const DEFAULT_SWEEP_MS = 60_000;
+const CLEANUP_BATCH = 5000;
+const SCAN_BATCH = 500;
+const IN_CHUNK = 64;
+// BLOB columns sort on their first max_sort_length bytes only (default 1024). 64 KiB keeps ids up
+// to that size in exact order while the default 2 MiB sort buffer still fits a page; larger
+// values make the server fail the sort (ER_OUT_OF_SORTMEMORY).
+const SORT_LENGTH = 64 * 1024;
+const MAX_TX_ATTEMPTS = 5;
+
+type Executor = Pick<Pool, 'execute'>;
+type MySql2 = typeof MySql2Module;
+type Row = TokenRow & RowDataPacket;
+
+/**
+ * A TokenStore on MySQL or MariaDB. Strings are stored as binary so matching is byte-exact;
+ * `addSession` serialises per subject with a row lock; `consume` is one conditional UPDATE.
+ * Tables are created (and later migrated) on first use, safely from several processes at once.
+ * @example
+ * const store = await MySqlTokenStore.connect('mysql://app:secret@127.0.0.1:3306/app');
+ * await store.put({ id: 'jti-1', kind: 'access', subject: 'alice', issuedAt: Date.now(), expiresAt: Date.now() + 60_000 });
+ * await store.close();
+ */
+export class MySqlTokenStore implements TokenStore {
+  readonly backend = 'mysql';
+  readonly #pool: Pool;
+  readonly #tables: ReturnType<typeof mysqlTables>;
+  readonly #prefix: string;
+  readonly #retentionMs: number;
+  readonly #timeoutMs: number;
+  readonly #closePool: boolean;
+  readonly #sessionReady = new WeakSet<object>();
+  #ready: Promise<void> | undefined;
+  #closed = false;
+  #sweepTimer: ReturnType<typeof setInterval> | undefined;
+  #sweeping = false;
+
+  /**
+   * Opens a pool for `mysql://user:pass@host:port/db` (or `mariadb://...`), creates or migrates
+   * the tables, and resolves once the server answered. Rejects with StorageError otherwise.
+   * @example
+   * const store = await MySqlTokenStore.connect(process.env.DATABASE_URL!, { operationTimeoutMs: 2000 });
+   */
+  static async connect(url: string, options: MySqlConnectOptions = {}): Promise<MySqlTokenStore> {
+    let parsed: URL;
+    try {
+      parsed = new URL(url);
+    } catch (err) {
+      throw new StoreInputInvalid(`not a valid URL (${(err as { code?: string }).code ?? 'parse error'})`);
+    }
+    if (parsed.protocol !== 'mysql:' && parsed.protocol !== 'mariadb:') {
+      throw new StoreInputInvalid(`unsupported scheme ${parsed.protocol} (want mysql: or mariadb:)`);
+    }
+    let mysql: MySql2;
+    try {
+      mysql = await import('mysql2/promise');
+    } catch (err) {
+      throw new StorageError({ op: 'connect', detail: 'the optional dependency mysql2 is not installed (npm install mysql2)', cause: err });
+    }
+    const timeoutMs = options.operationTimeoutMs ?? DEFAULT_TIMEOUT_MS;
+    const defaults: PoolOptions = {
+      connectionLimit: 10,
+      connectTimeout: timeoutMs,
+      enableKeepAlive: true,
+      supportBigNumbers: true,
+      waitForConnections: true,
+    };
+    // mysql2 lets explicit options override URL parameters; we want the reverse.
+    for (const key of parsed.searchParams.keys()) delete (defaults as Record<string, unknown>)[key];
+    const pool = mysql.createPool({ ...defaults, ...options.poolOptions, uri: `mysql:${url.slice(parsed.protocol.length)}` });
+    const store = new MySqlTokenStore({ ...options, pool, closePool: true });
+    try {
+      await store.migrate();
+    } catch (err) {
+      await store.close();
+      throw err;
+    }
+    return store;
+  }
+
+  /**
+   * Wraps an existing mysql2/promise pool. Tables are created on the first call (or call
+   * {@link MySqlTokenStore.migrate} up front).
+   */
+  constructor(options: MySqlTokenStoreOptions) {
+    this.#pool = options.pool;
+    this.#prefix = options.tablePrefix ?? 'cjwt_';
+    this.#tables = mysqlTables(this.#prefix);
+    this.#retentionMs = options.revocationRetentionMs ?? DEFAULT_RETENTION_MS;
+    this.#timeoutMs = options.operationTimeoutMs ?? DEFAULT_TIMEOUT_MS;
+    this.#closePool = options.closePool ?? false;
+    const sweepMs = options.sweepIntervalMs ?? DEFAULT_SWEEP_MS;
+    if (sweepMs > 0) {
+      this.#sweepTimer = setInterval(() => void this.#sweep(), sweepMs);
+      this.#sweepTimer.unref();
+    }
+  }
+
+  /**
+   * Creates or upgrades the tables; resolves to the schema versions applied now (empty when up to
+   * date). Safe to call from many processes at once.
+   */
+  async migrate(options?: StoreCallOptions): Promise<number[]> {
+    return this.#call('migrate', undefined, options, (abort) =>
+      this.#withConnection(abort, (conn) => runMySqlMigrations(conn, this.#prefix, this.#timeoutMs / 1000)), false);
+  }
+
+  async put(record: TokenRecord, options?: StoreCallOptions): Promise<void> {
+    await this.#call('put', record?.id, options, async () => {
+      await this.#upsert(this.#pool, record);
+    });
+  }
+
+  async get(id: string, options?: StoreCallOptions): Promise<TokenRecord | undefined> {
+    return this.#call('get', id, options, async () => {
+      const [rows] = await this.#pool.execute<Row[]>(
+        `SELECT ${READ_COLUMNS} FROM ${this.#tables.tokens} WHERE id_digest = ? AND id = ?`, [digest(id), bytes(id)]);
+      return rows[0] ? rowToRecord(rows[0], decodeStoredRecord) : undefined;
+    });
+  }
+
+  async getByHash(hash: string, options?: StoreCallOptions): Promise<TokenRecord | undefined> {
+    return this.#call('getByHash', hashKey(hash), options, async () => {
+      const row = await this.#rowByHash(this.#pool, hash);
+      return row ? rowToRecord(row, decodeStoredRecord) : undefined;
+    });
+  }
+
+  async delete(id: string, options?: StoreCallOptions): Promise<boolean> {
+    return this.#call('delete', id, options, async () => {
+      const [result] = await this.#pool.execute<ResultSetHeader>(
+        `DELETE FROM ${this.#tables.tokens} WHERE id_digest = ? AND id = ?`, [digest(id), bytes(id)]);
+      return result.affectedRows > 0;
+    });
+  }
+
+  async list(filter: TokenFilter, page: TokenPage = {}, options?: StoreCallOptions): Promise<TokenPageResult> {
+    return this.#call('list', filter?.subject, options, async (abort) => {
+      const now = options?.now ?? Date.now();
+      const limit = pageLimit(page.limit);
+      const after = page.cursor === undefined ? undefined : readListCursor(page.cursor);
+      const condition = filterCondition(filter, now);
+      const records: TokenRecord[] = [];
+      await this.#scan(abort, condition, after, condition.exact ? limit + 1 : Math.max(limit + 1, SCAN_BATCH), (record) => {
+        if (!condition.exact && !matchesRecordFilter(record, filter, now)) return true;
+        records.push(record);
+        return records.length <= limit;
+      });
+      if (records.length <= limit) return { records };
+      records.length = limit;
+      const last = records[limit - 1] as TokenRecord;
+      return { records, nextCursor: listCursor(last) };
+    });
+  }
+
+  async count(filter: TokenFilter, options?: StoreCallOptions): Promise<number> {
+    return this.#call('count', filter?.subject, options, async (abort) => {
+      const now = options?.now ?? Date.now();
+      const condition = filterCondition(filter, now);
+      if (condition.exact) {
+        const [rows] = await this.#pool.execute<RowDataPacket[]>(
+          `SELECT COUNT(*) AS n FROM ${this.#tables.tokens} WHERE ${condition.sql}`, condition.params);
+        return Number(rows[0]?.n ?? 0);
+      }
+      let n = 0;
+      await this.#scan(abort, condition, undefined, SCAN_BATCH, (record) => {
+        if (matchesRecordFilter(record, filter, now)) n += 1;
+        return true;
+      });
+      return n;
+    });
+  }
+
+  async revoke(id: string, reason?: string, options?: StoreCallOptions): Promise<RevokeResult> {
+    return this.#call('revoke', id, options, async () => {
+      const now = options?.now ?? Date.now();
+      const [result] = await this.#pool.execute<ResultSetHeader>(
+        `UPDATE ${this.#tables.tokens} SET revoked_at = ?, revoked_reason = ? WHERE id_digest = ? AND id = ? AND revoked_at IS NULL`,
+        [now, reason === undefined ? null : bytes(reason), digest(id), bytes(id)]);
+      if (result.affectedRows > 0) return { revoked: true, revokedAt: now };
+      const revokedAt = await this.#revokedAt(id);
+      if (revokedAt === undefined) return { revoked: false, reason: 'not_found' };
+      return { revoked: false, reason: 'already_revoked', revokedAt: revokedAt ?? now };
+    });
+  }
+
+  async isRevoked(id: string, options?: StoreCallOptions): Promise<boolean> {
+    return this.#call('isRevoked', id, options, async () => {
+      const revokedAt = await this.#revokedAt(id);
+      return revokedAt !== undefined && revokedAt !== null;
+    });
+  }
+
+  async revokeWhere(filter: TokenFilter, reason?: string, options?: StoreCallOptions): Promise<number> {
+    return this.#call('revokeWhere', filter?.subject, options, async (abort) => {
+      const now = options?.now ?? Date.now();
+      const condition = filterCondition(filter, now);
+      const reasonValue = reason === undefined ? null : bytes(reason);
+      if (condition.exact) {
+        const [result] = await this.#pool.execute<ResultSetHeader>(
+          `UPDATE ${this.#tables.tokens} SET revoked_at = ?, revoked_reason = ? WHERE ${condition.sql} AND revoked_at IS NULL`,
+          [now, reasonValue, ...condition.params]);
+        return result.affectedRows;
+      }
+      const ids: Buffer[] = [];
+      await this.#scan(abort, condition, undefined, SCAN_BATCH, (record) => {
+        if (record.revokedAt === undefined && matchesRecordFilter(record, filter, now)) ids.push(digest(record.id));
+        return true;
+      });
+      return this.#revokeDigests(this.#pool, ids, now, reasonValue);
+    });
+  }
+
+  async addSession(record: TokenRecord, max: number, policy: SessionLimitPolicy, options?: StoreCallOptions): Promise<AddSessionResult> {
+    return this.#call('addSession', record?.subject, options, async (abort) => {
+      if (!Number.isInteger(max) || max < 1) throw new StoreInputInvalid('max must be a positive integer');
+      if (policy !== 'reject' && policy !== 'evict-oldest') throw new StoreInputInvalid('policy must be reject or evict-oldest');
+      const now = options?.now ?? Date.now();
+      const encoded = encodeStoredRecord(record);
+      return this.#transaction(abort, async (conn): Promise<AddSessionResult> => {
+        await conn.execute(
+          `INSERT INTO ${this.#tables.sessionLocks} (subject_digest) VALUES (?) ON DUPLICATE KEY UPDATE subject_digest = subject_digest`,
+          [digest(record.subject)]);
+        // Locking read: sees every commit made before we got the subject lock.
+        const [live] = await conn.execute<RowDataPacket[]>(
+          `SELECT id FROM ${this.#tables.tokens} WHERE subject_digest = ? AND subject = ? AND kind = ?
+             AND revoked_at IS NULL AND expires_at > ? AND id_digest <> ?
+           ORDER BY issued_at, id FOR UPDATE`,
+          [digest(record.subject), bytes(record.subject), bytes(record.kind), now, digest(record.id)]);
+        const evicted: string[] = [];
+        if (live.length >= max) {
+          if (policy === 'reject') return { added: false, reason: 'max_sessions_exceeded', live: live.length };
+          for (const row of live.slice(0, live.length - max + 1)) evicted.push(asText(row.id as Buffer | string));
+          await this.#revokeDigests(conn, evicted.map(digest), now, bytes('session_limit'));
+        }
+        await this.#upsertEncoded(conn, record, encoded);
+        return { added: true, evicted };
+      });
+    });
+  }
+
+  async consume(hash: string, options?: StoreCallOptions): Promise<ConsumeResult> {
+    return this.#call('consume', hashKey(hash), options, async () => {
+      const now = options?.now ?? Date.now();
+      const [result] = await this.#pool.execute<ResultSetHeader>(
+        `UPDATE ${this.#tables.tokens} SET consumed_at = ?
+         WHERE hash_digest = ? AND hash = ? AND consumed_at IS NULL AND revoked_at IS NULL AND expires_at > ?`,
+        [now, digest(hash), bytes(hash), now]);
+      const row = await this.#rowByHash(this.#pool, hash);
+      if (!row) return { consumed: false, reason: 'not_found' };
+      const record = rowToRecord(row, decodeStoredRecord);
+      if (result.affectedRows > 0) return { consumed: true, record };
+      if (record.consumedAt !== undefined) return { consumed: false, reason: 'already_consumed', consumedAt: record.consumedAt, record };
+      if (record.revokedAt !== undefined) return { consumed: false, reason: 'revoked', record };
+      return { consumed: false, reason: 'expired', record };
+    });
+  }
+
+  async cleanup(now?: number, options?: StoreCallOptions): Promise<number> {
+    return this.#call('cleanup', undefined, options, async (abort) => {
+      const cutoff = (now ?? options?.now ?? Date.now()) - this.#retentionMs;
+      let removed = 0;
+      while (!abort.aborted) {
+        const [result] = await this.#pool.execute<ResultSetHeader>(
+          `DELETE FROM ${this.#tables.tokens} WHERE expires_at <= ? LIMIT ${CLEANUP_BATCH}`, [cutoff]);
+        removed += result.affectedRows;
+        if (result.affectedRows < CLEANUP_BATCH) break;
+      }
+      return removed;
+    });
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    if (this.#sweepTimer) clearInterval(this.#sweepTimer);
+    if (this.#closePool) await this.#pool.end().catch(() => undefined);
+  }
+
+  // ---- plumbing ----
+
+  async #call<T>(op: string, key: string | undefined, options: StoreCallOptions | undefined,
+    fn: (abort: AbortSignal) => Promise<T>, needsSchema = true): Promise<T> {
+    if (this.#closed) throw new StorageError({ op, key: errorKey(key), detail: 'store is closed' });
+    return withDeadline(op, key, options?.signal, this.#timeoutMs, async (abort) => {
+      if (needsSchema) await this.#ensureSchema(abort);
+      return fn(abort);
+    });
+  }
+
+  #ensureSchema(abort: AbortSignal): Promise<void> {
+    // One migration per store; a failed attempt (server down) is retried by the next call.
+    this.#ready ??= this.#withConnection(abort, (conn) => runMySqlMigrations(conn, this.#prefix, this.#timeoutMs / 1000))
+      .then(() => undefined, (err: unknown) => {
+        this.#ready = undefined;
+        throw err;
+      });
+    return this.#ready;
+  }
+
+  async #sweep(): Promise<void> {
+    if (this.#sweeping || this.#closed) return;
+    this.#sweeping = true;
+    try {
+      await this.cleanup();
+    } catch {
+      // A failed background sweep is retried on the next tick; callers' own calls report outages.
+    } finally {
+      this.#sweeping = false;
+    }
+  }
+
+  /** Runs `fn` on one pooled connection prepared for exact BLOB ordering; destroyed on abort. */
+  async #withConnection<T>(abort: AbortSignal, fn: (conn: PoolConnection) => Promise<T>): Promise<T> {
+    const conn = await this.#pool.getConnection();
+    let broken = false;
+    const onAbort = (): void => {
+      broken = true;
+      // Closing the socket makes the server roll back and drop any locks we hold.
+      conn.destroy();
+    };
+    if (abort.aborted) onAbort();
+    else abort.addEventListener('abort', onAbort, { once: true });
+    try {
+      if (abort.aborted) throw abort.reason;
+      const core = (conn as unknown as { connection: object }).connection;
+      if (!this.#sessionReady.has(core)) {
+        await conn.query(`SET SESSION max_sort_length = ${SORT_LENGTH}`);
+        this.#sessionReady.add(core);
+      }
+      return await fn(conn);
+    } catch (err) {
+      if ((err as { fatal?: unknown } | null)?.fatal === true) broken = true;
+      throw err;
+    } finally {
+      abort.removeEventListener('abort', onAbort);
+      if (broken) {
+        if (!abort.aborted) conn.destroy();
+      } else {
+        conn.release();
+      }
+    }
+  }
+
+  /** BEGIN ... COMMIT around `fn`, retried on deadlock; a throw or early return rolls back. */
+  async #transaction<T extends { added: boolean }>(abort: AbortSignal, fn: (conn: PoolConnection) => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.#withConnection(abort, async (conn) => {
+          await conn.query('START TRANSACTION');
+          try {
+            const result = await fn(conn);
+            await conn.query(result.added ? 'COMMIT' : 'ROLLBACK');
+            return result;
+          } catch (err) {
+            await conn.query('ROLLBACK').catch(() => undefined);
+            throw err;
+          }
+        });
+      } catch (err) {
+        if (attempt >= MAX_TX_ATTEMPTS || abort.aborted || !isRetryableTransactionError(err)) throw err;
+      }
+    }
+  }
+
+  /** Scans matching rows in (issued_at, id) order in batches; `visit` returns false to stop. */
+  async #scan(abort: AbortSignal, condition: SqlCondition, start: { issuedAt: number; id: string } | undefined,
+    batch: number, visit: (record: TokenRecord) => boolean): Promise<void> {
+    await this.#withConnection(abort, async (conn) => {
+      let after = start;
+      while (!abort.aborted) {
+        const keyset = after === undefined ? '' : ' AND (issued_at > ? OR (issued_at = ? AND id > ?))';
+        const params = after === undefined ? condition.params : [...condition.params, after.issuedAt, after.issuedAt, bytes(after.id)];
+        const [rows] = await conn.execute<Row[]>(
+          `SELECT ${READ_COLUMNS} FROM ${this.#tables.tokens} WHERE ${condition.sql}${keyset}
+           ORDER BY issued_at, id LIMIT ${batch}`, params);
+        for (const row of rows) {
+          const record = rowToRecord(row, decodeStoredRecord);
+          if (!visit(record)) return;
+          after = { issuedAt: record.issuedAt, id: record.id };
+        }
+        if (rows.length < batch) return;
+      }
+    });
+  }
+
+  async #rowByHash(executor: Executor, hash: string): Promise<Row | undefined> {
+    const [rows] = await executor.execute<Row[]>(
+      `SELECT ${READ_COLUMNS} FROM ${this.#tables.tokens} WHERE hash_digest = ? AND hash = ?`, [digest(hash), bytes(hash)]);
+    return rows[0];
+  }
+
+  /** undefined: no such record; null: present and not revoked; a number: revoked then. */
+  async #revokedAt(id: string): Promise<number | null | undefined> {
+    const [rows] = await this.#pool.execute<RowDataPacket[]>(
+      `SELECT revoked_at FROM ${this.#tables.tokens} WHERE id_digest = ? AND id = ?`, [digest(id), bytes(id)]);
+    const row = rows[0];
+    if (!row) return undefined;
+    return row.revoked_at === null ? null : Number(row.revoked_at);
+  }
+
+  async #revokeDigests(executor: Executor, digests: Buffer[], now: number, reason: Buffer | null): Promise<number> {
+    let revoked = 0;
+    for (let i = 0; i < digests.length; i += IN_CHUNK) {
+      const chunk = digests.slice(i, i + IN_CHUNK);
+      // Pad to a fixed width so the server keeps one prepared statement, not one per length.
+      while (chunk.length < IN_CHUNK) chunk.push(chunk[0] as Buffer);
+      const [result] = await executor.execute<ResultSetHeader>(
+        `UPDATE ${this.#tables.tokens} SET revoked_at = ?, revoked_reason = ?
+         WHERE id_digest IN (${chunk.map(() => '?').join(', ')}) AND revoked_at IS NULL`,
+        [now, reason, ...chunk]);
+      revoked += result.affectedRows;
+    }
+    return revoked;
+  }
+
+  async #upsert(executor: Executor, record: TokenRecord): Promise<void> {
+    await this.#upsertEncoded(executor, record, encodeStoredRecord(record));
+  }
+
+  /** INSERT, or UPDATE when the id exists; a hash held by another id is refused. */
+  async #upsertEncoded(executor: Executor, record: TokenRecord, encoded: string): Promise<void> {
+    const params = recordParams(record, encoded);
+    try {
+      await executor.execute(
+        `INSERT INTO ${this.#tables.tokens} (${RECORD_COLUMNS.join(', ')}) VALUES (${RECORD_COLUMNS.map(() => '?').join(', ')})`,
+        params);
+      return;
+    } catch (err) {
+      if (isDuplicateKey(err, 'hash_digest')) throw hashTaken(record);
+      if (!isDuplicateKey(err, 'PRIMARY')) throw err;
+    }
+    const assignments = RECORD_COLUMNS.slice(2).map((c) => `${c} = ?`).join(', ');
+    try {
+      const [result] = await executor.execute<ResultSetHeader>(
+        `UPDATE ${this.#tables.tokens} SET ${assignments} WHERE id_digest = ? AND id = ?`,
+        [...params.slice(2), ...params.slice(0, 2)]);
+      if (result.affectedRows === 0) {
+        throw new StorageError({ op: 'put', key: errorKey(record.id), detail: 'id digest collides with another record' });
+      }
+    } catch (err) {
+      if (isDuplicateKey(err, 'hash_digest')) throw hashTaken(record);
+      throw err;
+    }
+  }
+}
+
+function hashTaken(_record: TokenRecord): StoreConflict {
+  return new StoreConflict('another record already has this token hash');
+}
+
+function hashKey(hash: string): string {
+  return typeof hash === 'string' ? `${hash.slice(0, 8)}…` : String(hash);
+}
+
+function asText(value: Buffer | string): string {
+  return typeof value === 'string' ? value : value.toString('utf8');
+}
