@@ -182,3 +182,18 @@ export class StoreConflict extends CjwtError {
 export function isCjwtError(err: unknown, code?: CjwtErrorCode): err is CjwtError {
   return err instanceof CjwtError && (code === undefined || err.code === code);
 }
+
+/**
+ * A saved key ring cannot be read: wrong storage key, altered or truncated document. The message
+ * never holds key material.
+ */
+export class KeyStorageError extends CjwtError {
+  constructor(message = 'key ring storage could not be decrypted or parsed', options?: { cause?: unknown }) {
+    super('ERR_KEY_STORAGE', message, options);
+  }
+}
+
+/** Token chunks cannot be reassembled: a chunk is missing, reordered, altered or foreign. */
+export class ChunkInvalid extends TokenError {
+  constructor(message = 'token chunks are missing, reordered or altered') { super('ERR_CHUNK_INVALID', message); }
+}
