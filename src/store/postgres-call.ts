@@ -1,0 +1,103 @@
+/**
+ * Deadline, cancellation and error translation for {@link PostgresTokenStore} calls: every call
+ * settles within its timeout (or when the caller's signal aborts) and every failure becomes a
+ * StorageError whose detail is safe to log.
+ */
+import { CjwtError, StorageError, StoreConflict } from '../jose/errors.js';
+
+/** What a pg or network error means, without values from the query. */
+export function describePgError(err: unknown): string {
+  const e = err as { code?: unknown; message?: unknown; constraint?: unknown } | null;
+  const code = typeof e?.code === 'string' ? e.code : undefined;
+  const message = typeof e?.message === 'string' ? e.message : String(err);
+  switch (code) {
+    case 'ECONNREFUSED': return 'connection refused';
+    case 'ECONNRESET': return 'connection reset';
+    case 'ETIMEDOUT': return 'connection timed out';
+    case '57014': return 'statement timeout or cancelled';
+    case '57P01': case '57P02': case '57P03': return 'server shutting down or unavailable';
+    case '23505': return 'unique constraint violated';
+    case '40P01': return 'deadlock detected';
+    case '42P01': return 'table missing (schema not migrated)';
+    default:
+      if (/timeout/i.test(message)) return `timeout: ${message}`;
+      if (/terminat|closed|not queryable|ended/i.test(message)) return `connection lost: ${message}`;
+      return code && /^[0-9A-Z]{5}$/.test(code) ? `server error ${code}: ${message}` : message;
+  }
+}
+
+/** True for the unique violation of the hash index: a second record with the same token hash. */
+export function isHashConflict(err: unknown): boolean {
+  const e = err as { code?: unknown; constraint?: unknown } | null;
+  return e?.code === '23505' && typeof e.constraint === 'string' && e.constraint.endsWith('tokens_hash');
+}
+
+/** Context handed to an operation: aborted when the call's deadline or the caller's signal fires. */
+export interface CallContext {
+  readonly signal: AbortSignal;
+}
+
+/**
+ * Runs `work` so that the returned promise settles within `timeoutMs` (when no caller signal is
+ * given) or when `signal` aborts, whichever comes first; failures become StorageError. Work that
+ * loses the race keeps running in the background; transactions check `ctx.signal` before COMMIT
+ * so a call that already reported failure does not commit.
+ */
+export function runCall<T>(
+  op: string,
+  key: string | undefined,
+  timeoutMs: number,
+  signal: AbortSignal | undefined,
+  work: (ctx: CallContext) => Promise<T>,
+): Promise<T> {
+  if (signal?.aborted) {
+    return Promise.reject(new StorageError({ op, key, detail: 'aborted', cause: signal.reason }));
+  }
+  const controller = new AbortController();
+  return new Promise<T>((resolve, reject) => {
+    let settled = false;
+    const finish = (): void => {
+      settled = true;
+      if (timer !== undefined) clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
+    };
+    const fail = (detail: string, cause: unknown): void => {
+      if (settled) return;
+      finish();
+      controller.abort(cause);
+      reject(new StorageError({ op, key, detail, cause }));
+    };
+    const onAbort = (): void => fail('aborted', signal?.reason);
+    const timer = signal === undefined
+      ? setTimeout(() => fail(`timed out after ${timeoutMs} ms`, new Error(`operation timed out after ${timeoutMs} ms`)), timeoutMs)
+      : undefined;
+    // The socket keeps the process alive while I/O is pending; the timer alone should not.
+    timer?.unref();
+    signal?.addEventListener('abort', onAbort, { once: true });
+    let pending: Promise<T>;
+    try {
+      pending = work({ signal: controller.signal });
+    } catch (err) {
+      pending = Promise.reject(err);
+    }
+    pending.then(
+      (value) => {
+        if (settled) return;
+        finish();
+        resolve(value);
+      },
+      (err: unknown) => {
+        // cjwt's own errors (bad input, conflicts) pass through unchanged.
+        const typed = err instanceof CjwtError ? err : isHashConflict(err) ? new StoreConflict('another record already has this hash') : undefined;
+        if (typed !== undefined) {
+          if (settled) return;
+          finish();
+          controller.abort(typed);
+          reject(typed);
+          return;
+        }
+        fail(describePgError(err), err);
+      },
+    );
+  });
+}

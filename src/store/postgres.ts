@@ -1,0 +1,398 @@
+/**
+ * {@link PostgresTokenStore}: the TokenStore on PostgreSQL (11+) through node-postgres' pool.
+ * The driver is imported only inside {@link PostgresTokenStore.connect}.
+ */
+import type { Pool, PoolClient, PoolConfig } from 'pg';
+import type * as PgModule from 'pg';
+import type {
+  AddSessionResult, ConsumeResult, RevokeResult, SessionLimitPolicy, StoreCallOptions, TokenFilter,
+  TokenPage, TokenPageResult, TokenRecord, TokenStore, TokenStoreOptions,
+} from './types.js';
+import { StorageError, StoreInputInvalid } from '../jose/errors.js';
+import {
+  consumeRefusal, decodeCursor, normalizeLimit, pageFromSorted, validateFilter, validateRecord, validateSessionLimit,
+} from './record-codec.js';
+import { closedError, hashKey, idKey, resolveStoreOptions } from './store-call.js';
+import { runCall, type CallContext } from './postgres-call.js';
+import {
+  READ_COLUMNS, RECORD_COLUMNS, filterCondition, fromSortKey, recordParams, rowToRecord, sortKey, stringKey,
+  type TokenRow,
+} from './postgres-row.js';
+import { migratePostgres, tableNames, type PostgresTableNames } from './postgres-schema.js';
+
+/** Options of `new PostgresTokenStore(...)`. */
+export interface PostgresTokenStoreOptions extends TokenStoreOptions {
+  /** A pg Pool. The store does not end it on close unless `closePool` is true. */
+  pool: Pool;
+  /** Prefix of the store's tables (default `cjwt_`): `cjwt_tokens`, `cjwt_schema_migrations`. */
+  tablePrefix?: string;
+  /** How often the store deletes records past retention by itself, in ms (default 60000; 0: never). */
+  sweepIntervalMs?: number;
+  /** End the pool in `close()` (default false; `connect()` sets it). */
+  closePool?: boolean;
+}
+
+/** Options of {@link PostgresTokenStore.connect}. */
+export interface PostgresConnectOptions extends TokenStoreOptions {
+  tablePrefix?: string;
+  sweepIntervalMs?: number;
+  /** Extra pg pool options (size, TLS, ...); the URL's parameters and the timeouts are set for you. */
+  poolOptions?: PoolConfig;
+}
+
+const DEFAULT_SWEEP_MS = 60_000;
+// Key space of addSession's per-subject advisory locks; the low half is the subject's digest.
+const SESSION_LOCK_CLASS = 0x636a7774; // 'cjwt'
+
+/**
+ * A TokenStore on PostgreSQL. Records live in one table (`cjwt_tokens`) with indexed digest
+ * columns for exact, NUL-safe matching; `addSession` serialises per subject with a
+ * transaction-scoped advisory lock; `consume` is one conditional UPDATE, so both are atomic
+ * across processes. The schema is created and migrated on connect, safely from several
+ * processes at once.
+ * @example
+ * const store = await PostgresTokenStore.connect('postgres://app@127.0.0.1:5432/app');
+ * await store.put({ id: 'jti-1', kind: 'access', subject: 'alice', issuedAt: Date.now(), expiresAt: Date.now() + 60_000 });
+ * await store.close();
+ */
+export class PostgresTokenStore implements TokenStore {
+  readonly backend = 'postgres';
+  readonly #pool: Pool;
+  readonly #tables: PostgresTableNames;
+  readonly #retentionMs: number;
+  readonly #timeoutMs: number;
+  readonly #closePool: boolean;
+  readonly #sql: Record<string, string>;
+  #ready: Promise<void> | undefined;
+  #sweeper: ReturnType<typeof setInterval> | undefined;
+  #closed = false;
+
+  /**
+   * Wraps an existing pool. The schema is migrated on the first call (or by `connect`). Attach
+   * your own `error` listener to the pool; the store adds one so an idle connection dropped by
+   * the server cannot crash the process.
+   */
+  constructor(options: PostgresTokenStoreOptions) {
+    const resolved = resolveStoreOptions(options);
+    this.#pool = options.pool;
+    this.#tables = tableNames(options.tablePrefix);
+    this.#retentionMs = resolved.revocationRetentionMs;
+    this.#timeoutMs = resolved.operationTimeoutMs;
+    this.#closePool = options.closePool ?? false;
+    this.#pool.on('error', () => {
+      // An idle client lost its server; the pool drops it and connects anew on demand.
+    });
+    this.#sql = buildStatements(this.#tables);
+    const sweepMs = options.sweepIntervalMs ?? DEFAULT_SWEEP_MS;
+    if (sweepMs > 0) {
+      this.#sweeper = setInterval(() => {
+        this.cleanup(Date.now()).catch(() => {
+          // A sweep runs again later; callers see failures on their own calls.
+        });
+      }, sweepMs);
+      this.#sweeper.unref();
+    }
+  }
+
+  /**
+   * Opens a pool on `url` (`postgres://user:pass@host:port/db?...`), migrates the schema, and
+   * resolves to a store that ends the pool on `close()`. Connection, statement and query
+   * timeouts follow `operationTimeoutMs`.
+   * @example
+   * const store = await PostgresTokenStore.connect(process.env.DATABASE_URL!, { operationTimeoutMs: 2000 });
+   */
+  static async connect(url: string, options: PostgresConnectOptions = {}): Promise<PostgresTokenStore> {
+    const timeoutMs = resolveStoreOptions(options).operationTimeoutMs;
+    let pg: typeof PgModule;
+    try {
+      pg = (await import('pg')).default as unknown as typeof PgModule;
+    } catch (err) {
+      throw new StorageError({ op: 'connect', detail: 'the pg package is not installed (npm install pg)', cause: err });
+    }
+    const pool = new pg.Pool({
+      max: 10,
+      idleTimeoutMillis: 30_000,
+      ...options.poolOptions,
+      connectionString: url,
+      connectionTimeoutMillis: options.poolOptions?.connectionTimeoutMillis ?? timeoutMs,
+      statement_timeout: options.poolOptions?.statement_timeout ?? timeoutMs,
+      query_timeout: options.poolOptions?.query_timeout ?? timeoutMs + 1000,
+      idle_in_transaction_session_timeout: options.poolOptions?.idle_in_transaction_session_timeout ?? timeoutMs * 2,
+      application_name: options.poolOptions?.application_name ?? 'cjwt',
+    });
+    const store = new PostgresTokenStore({ ...options, pool, closePool: true });
+    try {
+      await store.migrate();
+    } catch (err) {
+      await store.close();
+      throw err;
+    }
+    return store;
+  }
+
+  /**
+   * Creates or upgrades the schema now (otherwise done on the first call). Resolves when it is
+   * current; concurrent processes wait for each other under an advisory lock.
+   */
+  async migrate(options?: StoreCallOptions): Promise<void> {
+    return this.#call('migrate', undefined, options, () => this.#ensureSchema());
+  }
+
+  async put(record: TokenRecord, options?: StoreCallOptions): Promise<void> {
+    validateRecord(record);
+    return this.#call('put', idKey(record.id), options, async () => {
+      await this.#pool.query(this.#sql.upsert as string, recordParams(record));
+    });
+  }
+
+  async get(id: string, options?: StoreCallOptions): Promise<TokenRecord | undefined> {
+    requireString(id, 'id');
+    return this.#call('get', idKey(id), options, async () => {
+      const result = await this.#pool.query<TokenRow>({ name: `${this.#tables.prefix}get`, text: this.#sql.get as string, values: [stringKey(id)] });
+      const row = result.rows[0];
+      return row === undefined ? undefined : rowToRecord(row);
+    });
+  }
+
+  async getByHash(hash: string, options?: StoreCallOptions): Promise<TokenRecord | undefined> {
+    requireString(hash, 'hash');
+    return this.#call('getByHash', hashKey(hash), options, async () => {
+      const result = await this.#pool.query<TokenRow>({ name: `${this.#tables.prefix}get_by_hash`, text: this.#sql.getByHash as string, values: [stringKey(hash)] });
+      const row = result.rows[0];
+      return row === undefined ? undefined : rowToRecord(row);
+    });
+  }
+
+  async delete(id: string, options?: StoreCallOptions): Promise<boolean> {
+    requireString(id, 'id');
+    return this.#call('delete', idKey(id), options, async () => {
+      const result = await this.#pool.query(this.#sql.delete as string, [stringKey(id)]);
+      return (result.rowCount ?? 0) > 0;
+    });
+  }
+
+  async list(filter: TokenFilter, page: TokenPage = {}, options?: StoreCallOptions): Promise<TokenPageResult> {
+    validateFilter(filter);
+    const limit = normalizeLimit(page.limit);
+    const after = page.cursor === undefined ? undefined : decodeCursor(page.cursor);
+    const now = options?.now ?? Date.now();
+    return this.#call('list', undefined, options, async () => {
+      const { sql, params } = filterCondition(filter, now);
+      let where = sql;
+      if (after !== undefined) {
+        params.push(after.issuedAt, sortKey(after.id));
+        where += ` AND (issued_at, id_sort) > ($${params.length - 1}, $${params.length})`;
+      }
+      params.push(limit + 1);
+      const result = await this.#pool.query<TokenRow>(
+        `SELECT ${READ_COLUMNS} FROM ${this.#tables.tokens} WHERE ${where} ORDER BY issued_at, id_sort LIMIT $${params.length}`,
+        params,
+      );
+      return pageFromSorted(result.rows.map(rowToRecord), limit);
+    });
+  }
+
+  async count(filter: TokenFilter, options?: StoreCallOptions): Promise<number> {
+    validateFilter(filter);
+    const now = options?.now ?? Date.now();
+    return this.#call('count', undefined, options, async () => {
+      const { sql, params } = filterCondition(filter, now);
+      const result = await this.#pool.query<{ n: string }>(`SELECT count(*) AS n FROM ${this.#tables.tokens} WHERE ${sql}`, params);
+      return Number(result.rows[0]?.n ?? 0);
+    });
+  }
+
+  async revoke(id: string, reason?: string, options?: StoreCallOptions): Promise<RevokeResult> {
+    requireString(id, 'id');
+    if (reason !== undefined) requireString(reason, 'reason');
+    const now = options?.now ?? Date.now();
+    return this.#call('revoke', idKey(id), options, async () => {
+      const key = stringKey(id);
+      const updated = await this.#pool.query<{ revoked_at: string }>(this.#sql.revoke as string, [key, now, reasonParam(reason)]);
+      if (updated.rows.length > 0) return { revoked: true, revokedAt: now };
+      // Not updated: either absent or revoked already (a revocation is never undone by revoke).
+      const found = await this.#pool.query<{ revoked_at: string | null }>(this.#sql.revokedAt as string, [key]);
+      const row = found.rows[0];
+      if (row === undefined) return { revoked: false, reason: 'not_found' };
+      if (row.revoked_at === null) {
+        // A concurrent put replaced the record between the two statements; report what is there now.
+        throw new StorageError({ op: 'revoke', key: idKey(id), detail: 'record changed concurrently; retry' });
+      }
+      return { revoked: false, reason: 'already_revoked', revokedAt: Number(row.revoked_at) };
+    });
+  }
+
+  async isRevoked(id: string, options?: StoreCallOptions): Promise<boolean> {
+    requireString(id, 'id');
+    return this.#call('isRevoked', idKey(id), options, async () => {
+      const result = await this.#pool.query<{ revoked_at: string | null }>({
+        name: `${this.#tables.prefix}is_revoked`, text: this.#sql.revokedAt as string, values: [stringKey(id)],
+      });
+      const row = result.rows[0];
+      return row !== undefined && row.revoked_at !== null;
+    });
+  }
+
+  async revokeWhere(filter: TokenFilter, reason?: string, options?: StoreCallOptions): Promise<number> {
+    validateFilter(filter);
+    if (reason !== undefined) requireString(reason, 'reason');
+    const now = options?.now ?? Date.now();
+    return this.#call('revokeWhere', filter.subject !== undefined ? idKey(filter.subject) : undefined, options, async () => {
+      const params: unknown[] = [now, reasonParam(reason)];
+      const { sql } = filterCondition(filter, now, params);
+      const result = await this.#pool.query(
+        `UPDATE ${this.#tables.tokens} SET revoked_at = $1, revoked_reason = $2 WHERE revoked_at IS NULL AND ${sql}`,
+        params,
+      );
+      return result.rowCount ?? 0;
+    });
+  }
+
+  async addSession(record: TokenRecord, max: number, policy: SessionLimitPolicy, options?: StoreCallOptions): Promise<AddSessionResult> {
+    validateRecord(record);
+    validateSessionLimit(max, policy);
+    const now = options?.now ?? Date.now();
+    return this.#call('addSession', idKey(record.subject), options, (ctx) => this.#transaction<AddSessionResult>(ctx, async (client) => {
+      const subjectKey = stringKey(record.subject);
+      // One subject's sessions are counted and changed by one transaction at a time, in every process.
+      await client.query('SELECT pg_advisory_xact_lock($1::int4, $2::int4)', [SESSION_LOCK_CLASS, subjectKey.readInt32BE(0)]);
+      const live = await client.query<{ id_key: Buffer; id_sort: Buffer }>({
+        name: `${this.#tables.prefix}live_sessions`,
+        text: this.#sql.liveSessions as string,
+        values: [subjectKey, stringKey(record.kind), now, stringKey(record.id)],
+      });
+      const count = live.rows.length;
+      if (count >= max && policy === 'reject') {
+        return { result: { added: false, reason: 'max_sessions_exceeded', live: count }, commit: false };
+      }
+      const evict = count >= max ? live.rows.slice(0, count - max + 1) : [];
+      if (evict.length > 0) {
+        await client.query(this.#sql.evict as string, [evict.map((r) => r.id_key), now, JSON.stringify('session_limit')]);
+      }
+      await client.query(this.#sql.upsert as string, recordParams(record));
+      return { result: { added: true, evicted: evict.map((r) => fromSortKey(r.id_sort)) }, commit: true };
+    }));
+  }
+
+  async consume(hash: string, options?: StoreCallOptions): Promise<ConsumeResult> {
+    requireString(hash, 'hash');
+    const now = options?.now ?? Date.now();
+    return this.#call('consume', hashKey(hash), options, async () => {
+      const key = stringKey(hash);
+      // The row lock of the UPDATE serialises racing callers; a loser re-checks `consumed_at IS
+      // NULL` after the winner commits and updates nothing.
+      const won = await this.#pool.query<TokenRow>({ name: `${this.#tables.prefix}consume`, text: this.#sql.consume as string, values: [key, now] });
+      const winner = won.rows[0];
+      if (winner !== undefined) return { consumed: true, record: rowToRecord(winner) };
+      const found = await this.#pool.query<TokenRow>({ name: `${this.#tables.prefix}get_by_hash`, text: this.#sql.getByHash as string, values: [key] });
+      const row = found.rows[0];
+      if (row === undefined) return { consumed: false, reason: 'not_found' };
+      const record = rowToRecord(row);
+      const refusal = consumeRefusal(record, now);
+      if (refusal === undefined) {
+        // Only possible when the record was replaced between the two statements.
+        throw new StorageError({ op: 'consume', key: hashKey(hash), detail: 'record changed concurrently; retry' });
+      }
+      return refusal;
+    });
+  }
+
+  async cleanup(now?: number, options?: StoreCallOptions): Promise<number> {
+    const at = now ?? options?.now ?? Date.now();
+    if (typeof at !== 'number' || !Number.isFinite(at)) throw new StoreInputInvalid('cleanup: now must be a finite number');
+    return this.#call('cleanup', undefined, options, async () => {
+      const result = await this.#pool.query(`DELETE FROM ${this.#tables.tokens} WHERE expires_at <= $1`, [at - this.#retentionMs]);
+      return result.rowCount ?? 0;
+    });
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    if (this.#sweeper !== undefined) clearInterval(this.#sweeper);
+    if (this.#closePool) await this.#pool.end();
+  }
+
+  /** Runs one call: closed check, schema, deadline, error translation. */
+  #call<T>(op: string, key: string | undefined, options: StoreCallOptions | undefined, work: (ctx: CallContext) => Promise<T>): Promise<T> {
+    if (this.#closed) return Promise.reject(closedError(op, this.backend));
+    return runCall(op, key, this.#timeoutMs, options?.signal, async (ctx) => {
+      if (this.#ready === undefined) await this.#ensureSchema();
+      return work(ctx);
+    });
+  }
+
+  #ensureSchema(): Promise<void> {
+    if (this.#ready === undefined) {
+      const ready = (async () => {
+        const client = await this.#pool.connect();
+        let failure: unknown;
+        try {
+          await migratePostgres(client, this.#tables);
+        } catch (err) {
+          failure = err;
+          throw err;
+        } finally {
+          client.release(failure instanceof Error ? failure : undefined);
+        }
+      })();
+      this.#ready = ready;
+      // A failed migration (server down) is retried by the next call.
+      ready.catch(() => {
+        if (this.#ready === ready) this.#ready = undefined;
+      });
+    }
+    return this.#ready;
+  }
+
+  /**
+   * Runs `body` in a transaction on one pooled connection. Commits only when `body` asks to and
+   * the call has not already failed (deadline or abort), so a call reported as failed never
+   * commits afterwards; any error destroys the connection instead of returning it to the pool.
+   */
+  async #transaction<T>(ctx: CallContext, body: (client: PoolClient) => Promise<{ result: T; commit: boolean }>): Promise<T> {
+    const client = await this.#pool.connect();
+    let failure: Error | undefined;
+    try {
+      await client.query('BEGIN');
+      const { result, commit } = await body(client);
+      if (ctx.signal.aborted) throw ctx.signal.reason instanceof Error ? ctx.signal.reason : new Error('call aborted');
+      await client.query(commit ? 'COMMIT' : 'ROLLBACK');
+      return result;
+    } catch (err) {
+      failure = err instanceof Error ? err : new Error(String(err));
+      throw err;
+    } finally {
+      // Releasing with an error discards the connection; the server rolls the transaction back.
+      client.release(failure);
+    }
+  }
+}
+
+function requireString(value: unknown, name: string): void {
+  if (typeof value !== 'string') throw new StoreInputInvalid(`${name} must be a string`);
+}
+
+const reasonParam = (reason: string | undefined): string | null => (reason === undefined ? null : JSON.stringify(reason));
+
+function buildStatements(tables: PostgresTableNames): Record<string, string> {
+  const t = tables.tokens;
+  const cols = RECORD_COLUMNS.join(', ');
+  const values = RECORD_COLUMNS.map((c, i) => (c === 'tags' || c === 'labels' ? `$${i + 1}::jsonb` : `$${i + 1}`)).join(', ');
+  const updates = RECORD_COLUMNS.filter((c) => c !== 'id_key').map((c) => `${c} = EXCLUDED.${c}`).join(', ');
+  return {
+    upsert: `INSERT INTO ${t} (${cols}) VALUES (${values}) ON CONFLICT (id_key) DO UPDATE SET ${updates}`,
+    get: `SELECT ${READ_COLUMNS} FROM ${t} WHERE id_key = $1`,
+    getByHash: `SELECT ${READ_COLUMNS} FROM ${t} WHERE hash_key = $1`,
+    delete: `DELETE FROM ${t} WHERE id_key = $1`,
+    revoke: `UPDATE ${t} SET revoked_at = $2, revoked_reason = $3 WHERE id_key = $1 AND revoked_at IS NULL RETURNING revoked_at`,
+    revokedAt: `SELECT revoked_at FROM ${t} WHERE id_key = $1`,
+    liveSessions: `SELECT id_key, id_sort FROM ${t}
+      WHERE subject_key = $1 AND kind_key = $2 AND revoked_at IS NULL AND expires_at > $3 AND id_key <> $4
+      ORDER BY issued_at, id_sort`,
+    evict: `UPDATE ${t} SET revoked_at = $2, revoked_reason = $3 WHERE id_key = ANY($1::bytea[]) AND revoked_at IS NULL`,
+    consume: `UPDATE ${t} SET consumed_at = $2
+      WHERE hash_key = $1 AND consumed_at IS NULL AND revoked_at IS NULL AND expires_at > $2
+      RETURNING ${READ_COLUMNS}`,
+  };
+}
