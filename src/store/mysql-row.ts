@@ -4,6 +4,7 @@
  */
 import { createHash } from 'node:crypto';
 import { StoreInputInvalid } from '../jose/errors.js';
+import { filterNeedsRecordCheck } from './record-codec.js';
 import type { TokenFilter, TokenRecord } from './types.js';
 
 /** A bound parameter value as the store sends it. */
@@ -12,6 +13,14 @@ export type SqlValue = Buffer | number | string | null;
 /** UTF-8 bytes of a string: the exact form stored in the binary columns. */
 export function bytes(value: string): Buffer {
   return Buffer.from(value, 'utf8');
+}
+
+/**
+ * False for strings with a lone surrogate: they have no UTF-8 form (Buffer.from would turn them
+ * into U+FFFD and match a different stored string), and no stored record can contain one.
+ */
+export function isWellFormed(value: string): boolean {
+  return (value as unknown as { isWellFormed(): boolean }).isWellFormed();
 }
 
 /** SHA-256 of the UTF-8 bytes: the indexable stand-in for strings too long for a key. */
@@ -85,10 +94,15 @@ export interface SqlCondition {
   exact: boolean;
 }
 
-/** Translates the indexed part of a filter to SQL; tags and labels are left to the caller. */
+/**
+ * Translates the indexed part of a (validated) filter to SQL; tags and labels are left to the
+ * caller, who checks each decoded record with `matchesFilter` when `exact` is false.
+ */
 export function filterCondition(filter: TokenFilter, now: number): SqlCondition {
   const parts: string[] = [];
   const params: SqlValue[] = [];
+  const strings = [filter.subject, filter.familyId, filter.clientId, filter.kind, filter.deviceId];
+  if (strings.some((value) => value !== undefined && !isWellFormed(value))) return { sql: '1 = 0', params, exact: true };
   if (filter.subject !== undefined) {
     parts.push('subject_digest = ? AND subject = ?');
     params.push(digest(filter.subject), bytes(filter.subject));
@@ -126,7 +140,5 @@ export function filterCondition(filter: TokenFilter, now: number): SqlCondition 
     default:
       throw new StoreInputInvalid('filter.status must be active, revoked or expired');
   }
-  const exact = (filter.tags === undefined || filter.tags.length === 0) &&
-    (filter.labels === undefined || Object.keys(filter.labels).length === 0);
-  return { sql: parts.length === 0 ? '1 = 1' : parts.join(' AND '), params, exact };
+  return { sql: parts.length === 0 ? '1 = 1' : parts.join(' AND '), params, exact: !filterNeedsRecordCheck(filter) };
 }

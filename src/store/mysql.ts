@@ -9,10 +9,16 @@ import type {
   AddSessionResult, ConsumeResult, RevokeResult, SessionLimitPolicy, StoreCallOptions, TokenFilter,
   TokenPage, TokenPageResult, TokenRecord, TokenStore, TokenStoreOptions,
 } from './types.js';
-import { errorKey, isDuplicateKey, isRetryableTransactionError, withDeadline } from './mysql-call.js';
-import { READ_COLUMNS, RECORD_COLUMNS, bytes, digest, filterCondition, recordParams, rowToRecord, type SqlCondition, type TokenRow } from './mysql-row.js';
+import { isDuplicateKey, isRetryableTransactionError, withDeadline } from './mysql-call.js';
+import {
+  READ_COLUMNS, RECORD_COLUMNS, bytes, digest, filterCondition, isWellFormed, recordParams, rowToRecord, withoutLifecycleFields,
+  type SqlCondition, type TokenRow,
+} from './mysql-row.js';
 import { mysqlTables, runMySqlMigrations } from './mysql-schema.js';
-import { decodeStoredRecord, encodeStoredRecord, listCursor, matchesRecordFilter, pageLimit, readListCursor } from './mysql-codec.js';
+import {
+  callNow, closedError, consumeRefusal, decodeCursor, decodeRecord, encodeRecord, hashKey, idKey, matchesFilter,
+  normalizeLimit, pageFromSorted, resolveStoreOptions, sessionsToEvict, validateFilter, validateRecord, validateSessionLimit,
+} from './record-codec.js';
 
 /** Options of `new MySqlTokenStore(...)`. */
 export interface MySqlTokenStoreOptions extends TokenStoreOptions {
@@ -34,8 +40,6 @@ export interface MySqlConnectOptions extends TokenStoreOptions {
   poolOptions?: PoolOptions;
 }
 
-const DEFAULT_RETENTION_MS = 7 * 24 * 60 * 60 * 1000;
-const DEFAULT_TIMEOUT_MS = 5000;
 const DEFAULT_SWEEP_MS = 60_000;
 const CLEANUP_BATCH = 5000;
 const SCAN_BATCH = 500;
@@ -95,7 +99,7 @@ export class MySqlTokenStore implements TokenStore {
     } catch (err) {
       throw new StorageError({ op: 'connect', detail: 'the optional dependency mysql2 is not installed (npm install mysql2)', cause: err });
     }
-    const timeoutMs = options.operationTimeoutMs ?? DEFAULT_TIMEOUT_MS;
+    const { operationTimeoutMs: timeoutMs } = resolveStoreOptions(options);
     const defaults: PoolOptions = {
       connectionLimit: 10,
       connectTimeout: timeoutMs,
@@ -124,8 +128,9 @@ export class MySqlTokenStore implements TokenStore {
     this.#pool = options.pool;
     this.#prefix = options.tablePrefix ?? 'cjwt_';
     this.#tables = mysqlTables(this.#prefix);
-    this.#retentionMs = options.revocationRetentionMs ?? DEFAULT_RETENTION_MS;
-    this.#timeoutMs = options.operationTimeoutMs ?? DEFAULT_TIMEOUT_MS;
+    const resolved = resolveStoreOptions(options);
+    this.#retentionMs = resolved.revocationRetentionMs;
+    this.#timeoutMs = resolved.operationTimeoutMs;
     this.#closePool = options.closePool ?? false;
     const sweepMs = options.sweepIntervalMs ?? DEFAULT_SWEEP_MS;
     if (sweepMs > 0) {
@@ -144,28 +149,32 @@ export class MySqlTokenStore implements TokenStore {
   }
 
   async put(record: TokenRecord, options?: StoreCallOptions): Promise<void> {
-    await this.#call('put', record?.id, options, async () => {
+    await this.#call('put', recordKey(record), options, async () => {
+      validateRecord(record);
       await this.#upsert(this.#pool, record);
     });
   }
 
   async get(id: string, options?: StoreCallOptions): Promise<TokenRecord | undefined> {
-    return this.#call('get', id, options, async () => {
+    return this.#call('get', idKey(id), options, async () => {
+      if (!lookupable(id, 'id')) return undefined;
       const [rows] = await this.#pool.execute<Row[]>(
         `SELECT ${READ_COLUMNS} FROM ${this.#tables.tokens} WHERE id_digest = ? AND id = ?`, [digest(id), bytes(id)]);
-      return rows[0] ? rowToRecord(rows[0], decodeStoredRecord) : undefined;
+      return rows[0] ? rowToRecord(rows[0], decodeRecord) : undefined;
     });
   }
 
   async getByHash(hash: string, options?: StoreCallOptions): Promise<TokenRecord | undefined> {
     return this.#call('getByHash', hashKey(hash), options, async () => {
+      if (!lookupable(hash, 'hash')) return undefined;
       const row = await this.#rowByHash(this.#pool, hash);
-      return row ? rowToRecord(row, decodeStoredRecord) : undefined;
+      return row ? rowToRecord(row, decodeRecord) : undefined;
     });
   }
 
   async delete(id: string, options?: StoreCallOptions): Promise<boolean> {
-    return this.#call('delete', id, options, async () => {
+    return this.#call('delete', idKey(id), options, async () => {
+      if (!lookupable(id, 'id')) return false;
       const [result] = await this.#pool.execute<ResultSetHeader>(
         `DELETE FROM ${this.#tables.tokens} WHERE id_digest = ? AND id = ?`, [digest(id), bytes(id)]);
       return result.affectedRows > 0;
@@ -173,27 +182,27 @@ export class MySqlTokenStore implements TokenStore {
   }
 
   async list(filter: TokenFilter, page: TokenPage = {}, options?: StoreCallOptions): Promise<TokenPageResult> {
-    return this.#call('list', filter?.subject, options, async (abort) => {
-      const now = options?.now ?? Date.now();
-      const limit = pageLimit(page.limit);
-      const after = page.cursor === undefined ? undefined : readListCursor(page.cursor);
+    return this.#call('list', filterKey(filter), options, async (abort) => {
+      validateFilter(filter);
+      const now = callNow(options);
+      const limit = normalizeLimit(page?.limit);
+      const after = page?.cursor === undefined ? undefined : decodeCursor(page.cursor);
       const condition = filterCondition(filter, now);
       const records: TokenRecord[] = [];
-      await this.#scan(abort, condition, after, condition.exact ? limit + 1 : Math.max(limit + 1, SCAN_BATCH), (record) => {
-        if (!condition.exact && !matchesRecordFilter(record, filter, now)) return true;
-        records.push(record);
+      // limit + 1 rows prove whether a next page exists.
+      const batch = condition.exact ? limit + 1 : Math.max(limit + 1, SCAN_BATCH);
+      await this.#scan(abort, condition, after, batch, (record) => {
+        if (condition.exact || matchesFilter(record, filter, now)) records.push(record);
         return records.length <= limit;
       });
-      if (records.length <= limit) return { records };
-      records.length = limit;
-      const last = records[limit - 1] as TokenRecord;
-      return { records, nextCursor: listCursor(last) };
+      return pageFromSorted(records, limit);
     });
   }
 
   async count(filter: TokenFilter, options?: StoreCallOptions): Promise<number> {
-    return this.#call('count', filter?.subject, options, async (abort) => {
-      const now = options?.now ?? Date.now();
+    return this.#call('count', filterKey(filter), options, async (abort) => {
+      validateFilter(filter);
+      const now = callNow(options);
       const condition = filterCondition(filter, now);
       if (condition.exact) {
         const [rows] = await this.#pool.execute<RowDataPacket[]>(
@@ -202,7 +211,7 @@ export class MySqlTokenStore implements TokenStore {
       }
       let n = 0;
       await this.#scan(abort, condition, undefined, SCAN_BATCH, (record) => {
-        if (matchesRecordFilter(record, filter, now)) n += 1;
+        if (matchesFilter(record, filter, now)) n += 1;
         return true;
       });
       return n;
@@ -210,28 +219,38 @@ export class MySqlTokenStore implements TokenStore {
   }
 
   async revoke(id: string, reason?: string, options?: StoreCallOptions): Promise<RevokeResult> {
-    return this.#call('revoke', id, options, async () => {
-      const now = options?.now ?? Date.now();
+    return this.#call('revoke', idKey(id), options, async () => {
+      if (reason !== undefined && (typeof reason !== 'string' || !isWellFormed(reason))) {
+        throw new StoreInputInvalid('revocation reason must be a well-formed string');
+      }
+      if (!lookupable(id, 'id')) return { revoked: false, reason: 'not_found' };
+      const now = callNow(options);
       const [result] = await this.#pool.execute<ResultSetHeader>(
         `UPDATE ${this.#tables.tokens} SET revoked_at = ?, revoked_reason = ? WHERE id_digest = ? AND id = ? AND revoked_at IS NULL`,
         [now, reason === undefined ? null : bytes(reason), digest(id), bytes(id)]);
       if (result.affectedRows > 0) return { revoked: true, revokedAt: now };
       const revokedAt = await this.#revokedAt(id);
-      if (revokedAt === undefined) return { revoked: false, reason: 'not_found' };
-      return { revoked: false, reason: 'already_revoked', revokedAt: revokedAt ?? now };
+      // null: the row exists unrevoked, so it was deleted and re-put between our two statements.
+      if (revokedAt === undefined || revokedAt === null) return { revoked: false, reason: 'not_found' };
+      return { revoked: false, reason: 'already_revoked', revokedAt };
     });
   }
 
   async isRevoked(id: string, options?: StoreCallOptions): Promise<boolean> {
-    return this.#call('isRevoked', id, options, async () => {
+    return this.#call('isRevoked', idKey(id), options, async () => {
+      if (!lookupable(id, 'id')) return false;
       const revokedAt = await this.#revokedAt(id);
       return revokedAt !== undefined && revokedAt !== null;
     });
   }
 
   async revokeWhere(filter: TokenFilter, reason?: string, options?: StoreCallOptions): Promise<number> {
-    return this.#call('revokeWhere', filter?.subject, options, async (abort) => {
-      const now = options?.now ?? Date.now();
+    return this.#call('revokeWhere', filterKey(filter), options, async (abort) => {
+      validateFilter(filter);
+      if (reason !== undefined && (typeof reason !== 'string' || !isWellFormed(reason))) {
+        throw new StoreInputInvalid('revocation reason must be a well-formed string');
+      }
+      const now = callNow(options);
       const condition = filterCondition(filter, now);
       const reasonValue = reason === undefined ? null : bytes(reason);
       if (condition.exact) {
@@ -242,7 +261,7 @@ export class MySqlTokenStore implements TokenStore {
       }
       const ids: Buffer[] = [];
       await this.#scan(abort, condition, undefined, SCAN_BATCH, (record) => {
-        if (record.revokedAt === undefined && matchesRecordFilter(record, filter, now)) ids.push(digest(record.id));
+        if (record.revokedAt === undefined && matchesFilter(record, filter, now)) ids.push(digest(record.id));
         return true;
       });
       return this.#revokeDigests(this.#pool, ids, now, reasonValue);
@@ -250,25 +269,25 @@ export class MySqlTokenStore implements TokenStore {
   }
 
   async addSession(record: TokenRecord, max: number, policy: SessionLimitPolicy, options?: StoreCallOptions): Promise<AddSessionResult> {
-    return this.#call('addSession', record?.subject, options, async (abort) => {
-      if (!Number.isInteger(max) || max < 1) throw new StoreInputInvalid('max must be a positive integer');
-      if (policy !== 'reject' && policy !== 'evict-oldest') throw new StoreInputInvalid('policy must be reject or evict-oldest');
-      const now = options?.now ?? Date.now();
-      const encoded = encodeStoredRecord(record);
+    return this.#call('addSession', recordKey(record), options, async (abort) => {
+      validateRecord(record);
+      validateSessionLimit(max, policy);
+      const now = callNow(options);
+      const encoded = encodeRecord(withoutLifecycleFields(record));
       return this.#transaction(abort, async (conn): Promise<AddSessionResult> => {
         await conn.execute(
           `INSERT INTO ${this.#tables.sessionLocks} (subject_digest) VALUES (?) ON DUPLICATE KEY UPDATE subject_digest = subject_digest`,
           [digest(record.subject)]);
-        // Locking read: sees every commit made before we got the subject lock.
-        const [live] = await conn.execute<RowDataPacket[]>(
-          `SELECT id FROM ${this.#tables.tokens} WHERE subject_digest = ? AND subject = ? AND kind = ?
-             AND revoked_at IS NULL AND expires_at > ? AND id_digest <> ?
-           ORDER BY issued_at, id FOR UPDATE`,
+        // A locking read sees every commit made before we got the subject's lock row.
+        const [rows] = await conn.execute<RowDataPacket[]>(
+          `SELECT id, issued_at FROM ${this.#tables.tokens} WHERE subject_digest = ? AND subject = ? AND kind = ?
+             AND revoked_at IS NULL AND expires_at > ? AND id_digest <> ? FOR UPDATE`,
           [digest(record.subject), bytes(record.subject), bytes(record.kind), now, digest(record.id)]);
+        const live = rows.map((row) => ({ id: asText(row.id as Buffer | string), issuedAt: Number(row.issued_at) }));
         const evicted: string[] = [];
         if (live.length >= max) {
           if (policy === 'reject') return { added: false, reason: 'max_sessions_exceeded', live: live.length };
-          for (const row of live.slice(0, live.length - max + 1)) evicted.push(asText(row.id as Buffer | string));
+          for (const session of sessionsToEvict(live, max)) evicted.push(session.id);
           await this.#revokeDigests(conn, evicted.map(digest), now, bytes('session_limit'));
         }
         await this.#upsertEncoded(conn, record, encoded);
@@ -279,25 +298,28 @@ export class MySqlTokenStore implements TokenStore {
 
   async consume(hash: string, options?: StoreCallOptions): Promise<ConsumeResult> {
     return this.#call('consume', hashKey(hash), options, async () => {
-      const now = options?.now ?? Date.now();
+      if (!lookupable(hash, 'hash')) return { consumed: false, reason: 'not_found' };
+      const now = callNow(options);
+      // One conditional UPDATE: the row lock makes exactly one caller see affectedRows = 1.
       const [result] = await this.#pool.execute<ResultSetHeader>(
         `UPDATE ${this.#tables.tokens} SET consumed_at = ?
          WHERE hash_digest = ? AND hash = ? AND consumed_at IS NULL AND revoked_at IS NULL AND expires_at > ?`,
         [now, digest(hash), bytes(hash), now]);
       const row = await this.#rowByHash(this.#pool, hash);
       if (!row) return { consumed: false, reason: 'not_found' };
-      const record = rowToRecord(row, decodeStoredRecord);
+      const record = rowToRecord(row, decodeRecord);
       if (result.affectedRows > 0) return { consumed: true, record };
-      if (record.consumedAt !== undefined) return { consumed: false, reason: 'already_consumed', consumedAt: record.consumedAt, record };
-      if (record.revokedAt !== undefined) return { consumed: false, reason: 'revoked', record };
-      return { consumed: false, reason: 'expired', record };
+      return consumeRefusal(record, now) ?? { consumed: false, reason: 'not_found' };
     });
   }
 
   async cleanup(now?: number, options?: StoreCallOptions): Promise<number> {
     return this.#call('cleanup', undefined, options, async (abort) => {
-      const cutoff = (now ?? options?.now ?? Date.now()) - this.#retentionMs;
+      const at = now ?? callNow(options);
+      if (typeof at !== 'number' || !Number.isFinite(at)) throw new StoreInputInvalid('cleanup time must be a finite number');
+      const cutoff = at - this.#retentionMs;
       let removed = 0;
+      // Batches keep each statement's lock footprint small on a large table.
       while (!abort.aborted) {
         const [result] = await this.#pool.execute<ResultSetHeader>(
           `DELETE FROM ${this.#tables.tokens} WHERE expires_at <= ? LIMIT ${CLEANUP_BATCH}`, [cutoff]);
@@ -319,7 +341,7 @@ export class MySqlTokenStore implements TokenStore {
 
   async #call<T>(op: string, key: string | undefined, options: StoreCallOptions | undefined,
     fn: (abort: AbortSignal) => Promise<T>, needsSchema = true): Promise<T> {
-    if (this.#closed) throw new StorageError({ op, key: errorKey(key), detail: 'store is closed' });
+    if (this.#closed) throw closedError(op, this.backend);
     return withDeadline(op, key, options?.signal, this.#timeoutMs, async (abort) => {
       if (needsSchema) await this.#ensureSchema(abort);
       return fn(abort);
@@ -413,7 +435,7 @@ export class MySqlTokenStore implements TokenStore {
           `SELECT ${READ_COLUMNS} FROM ${this.#tables.tokens} WHERE ${condition.sql}${keyset}
            ORDER BY issued_at, id LIMIT ${batch}`, params);
         for (const row of rows) {
-          const record = rowToRecord(row, decodeStoredRecord);
+          const record = rowToRecord(row, decodeRecord);
           if (!visit(record)) return;
           after = { issuedAt: record.issuedAt, id: record.id };
         }
@@ -453,7 +475,7 @@ export class MySqlTokenStore implements TokenStore {
   }
 
   async #upsert(executor: Executor, record: TokenRecord): Promise<void> {
-    await this.#upsertEncoded(executor, record, encodeStoredRecord(record));
+    await this.#upsertEncoded(executor, record, encodeRecord(withoutLifecycleFields(record)));
   }
 
   /** INSERT, or UPDATE when the id exists; a hash held by another id is refused. */
@@ -474,7 +496,7 @@ export class MySqlTokenStore implements TokenStore {
         `UPDATE ${this.#tables.tokens} SET ${assignments} WHERE id_digest = ? AND id = ?`,
         [...params.slice(2), ...params.slice(0, 2)]);
       if (result.affectedRows === 0) {
-        throw new StorageError({ op: 'put', key: errorKey(record.id), detail: 'id digest collides with another record' });
+        throw new StorageError({ op: 'put', key: idKey(record.id), detail: 'id digest collides with another record' });
       }
     } catch (err) {
       if (isDuplicateKey(err, 'hash_digest')) throw hashTaken(record);
@@ -487,8 +509,23 @@ function hashTaken(_record: TokenRecord): StoreConflict {
   return new StoreConflict('another record already has this token hash');
 }
 
-function hashKey(hash: string): string {
-  return typeof hash === 'string' ? `${hash.slice(0, 8)}…` : String(hash);
+/**
+ * Lookup keys must be strings; one with a lone surrogate cannot name a stored record (records
+ * are validated on write), and its UTF-8 form would alias U+FFFD, so it matches nothing.
+ */
+function lookupable(value: unknown, name: string): value is string {
+  if (typeof value !== 'string') throw new StoreInputInvalid(`${name} must be a string`);
+  return isWellFormed(value);
+}
+
+function recordKey(record: TokenRecord): string | undefined {
+  const id = (record as Partial<TokenRecord> | null)?.id;
+  return typeof id === 'string' ? idKey(id) : undefined;
+}
+
+function filterKey(filter: TokenFilter): string | undefined {
+  const subject = (filter as TokenFilter | null)?.subject;
+  return typeof subject === 'string' ? idKey(subject) : undefined;
 }
 
 function asText(value: Buffer | string): string {
