@@ -325,7 +325,7 @@ export class PostgresTokenStore implements TokenStore {
   #ensureSchema(): Promise<void> {
     if (this.#ready === undefined) {
       const ready = (async () => {
-        const client = await this.#pool.connect();
+        const client = await this.#checkout();
         let failure: unknown;
         try {
           await migratePostgres(client, this.#tables);
@@ -346,12 +346,31 @@ export class PostgresTokenStore implements TokenStore {
   }
 
   /**
+   * Checks a connection out of the pool. While checked out, pg-pool no longer listens for the
+   * connection's `error` event, and an unheard `error` (server gone between two statements of
+   * a transaction) would crash the process; the listener lives until release.
+   */
+  async #checkout(): Promise<PoolClient> {
+    const client = await this.#pool.connect();
+    const ignore = (): void => {
+      // The statement in flight, or the next one, rejects and the call reports StorageError.
+    };
+    client.on('error', ignore);
+    const release = client.release.bind(client);
+    client.release = (err?: Error | boolean) => {
+      client.off('error', ignore);
+      release(err);
+    };
+    return client;
+  }
+
+  /**
    * Runs `body` in a transaction on one pooled connection. Commits only when `body` asks to and
    * the call has not already failed (deadline or abort), so a call reported as failed never
    * commits afterwards; any error destroys the connection instead of returning it to the pool.
    */
   async #transaction<T>(ctx: CallContext, body: (client: PoolClient) => Promise<{ result: T; commit: boolean }>): Promise<T> {
-    const client = await this.#pool.connect();
+    const client = await this.#checkout();
     let failure: Error | undefined;
     try {
       await client.query('BEGIN');
