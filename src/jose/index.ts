@@ -14,3 +14,9 @@ export {
   DEFAULT_MAX_TOKEN_SIZE, createJWSSigner, createJWSVerifier, signCompact, verifyCompact,
   type CompactVerifyResult, type JWSHeader, type JWSSignerOptions, type JWSVerifyOptions, type VerifyKey,
 } from './jws.js';
+export { signJSON, verifyJSON, type FlattenedJWS, type GeneralJWS, type JSONSigner, type JSONVerifyResult, type JWSJSONSignature } from './jws-json.js';
+export {
+  buildClaims, createJWTSigner, createJWTVerifier, decodeJWT, normalizeTyp, parseDuration, signJWT, verifyJWT,
+  type JWTClaims, type JWTClaimsOptions, type JWTSignOptions, type JWTSignerOptions, type JWTVerifyOptions, type JWTVerifyResult,
+} from './jwt.js';
+export { generateRandomToken, getTokenExpirationTime, getTokenSubject, hashSHA256, isTokenExpired, isValidJWTFormat } from './utils.js';
