@@ -18,6 +18,7 @@ import { mysqlTables, runMySqlMigrations } from './mysql-schema.js';
 import {
   callNow, closedError, consumeRefusal, decodeCursor, decodeRecord, encodeRecord, hashKey, idKey, matchesFilter,
   normalizeLimit, pageFromSorted, resolveStoreOptions, sessionsToEvict, validateFilter, validateRecord, validateSessionLimit,
+  type KeysetPosition,
 } from './record-codec.js';
 
 /** Options of `new MySqlTokenStore(...)`. */
@@ -36,7 +37,7 @@ export interface MySqlTokenStoreOptions extends TokenStoreOptions {
 export interface MySqlConnectOptions extends TokenStoreOptions {
   tablePrefix?: string;
   sweepIntervalMs?: number;
-  /** Extra mysql2 pool options; the URL's query parameters win over these. */
+  /** Extra mysql2 pool options; they win over the URL's query parameters and the store's defaults. */
   poolOptions?: PoolOptions;
 }
 
@@ -50,7 +51,6 @@ const IN_CHUNK = 64;
 const SORT_LENGTH = 64 * 1024;
 const MAX_TX_ATTEMPTS = 5;
 
-type Executor = Pick<Pool, 'execute'>;
 type MySql2 = typeof MySql2Module;
 type Row = TokenRow & RowDataPacket;
 
@@ -144,46 +144,43 @@ export class MySqlTokenStore implements TokenStore {
    * date). Safe to call from many processes at once.
    */
   async migrate(options?: StoreCallOptions): Promise<number[]> {
-    return this.#call('migrate', undefined, options, (abort) =>
-      this.#withConnection(abort, (conn) => runMySqlMigrations(conn, this.#prefix, this.#timeoutMs / 1000)), false);
+    return this.#call('migrate', undefined, options, (conn) => this.#migrate(conn), false);
   }
 
   async put(record: TokenRecord, options?: StoreCallOptions): Promise<void> {
-    await this.#call('put', recordKey(record), options, async () => {
-      validateRecord(record);
-      await this.#upsert(this.#pool, record);
-    });
+    validateRecord(record);
+    await this.#call('put', recordKey(record), options, (conn) => this.#upsert(conn, record));
   }
 
   async get(id: string, options?: StoreCallOptions): Promise<TokenRecord | undefined> {
-    return this.#call('get', idKey(id), options, async () => {
+    return this.#call('get', idKey(id), options, async (conn) => {
       if (!lookupable(id, 'id')) return undefined;
-      const [rows] = await this.#pool.execute<Row[]>(
+      const [rows] = await conn.execute<Row[]>(
         `SELECT ${READ_COLUMNS} FROM ${this.#tables.tokens} WHERE id_digest = ? AND id = ?`, [digest(id), bytes(id)]);
       return rows[0] ? rowToRecord(rows[0], decodeRecord) : undefined;
     });
   }
 
   async getByHash(hash: string, options?: StoreCallOptions): Promise<TokenRecord | undefined> {
-    return this.#call('getByHash', hashKey(hash), options, async () => {
+    return this.#call('getByHash', hashKey(hash), options, async (conn) => {
       if (!lookupable(hash, 'hash')) return undefined;
-      const row = await this.#rowByHash(this.#pool, hash);
+      const row = await this.#rowByHash(conn, hash);
       return row ? rowToRecord(row, decodeRecord) : undefined;
     });
   }
 
   async delete(id: string, options?: StoreCallOptions): Promise<boolean> {
-    return this.#call('delete', idKey(id), options, async () => {
+    return this.#call('delete', idKey(id), options, async (conn) => {
       if (!lookupable(id, 'id')) return false;
-      const [result] = await this.#pool.execute<ResultSetHeader>(
+      const [result] = await conn.execute<ResultSetHeader>(
         `DELETE FROM ${this.#tables.tokens} WHERE id_digest = ? AND id = ?`, [digest(id), bytes(id)]);
       return result.affectedRows > 0;
     });
   }
 
   async list(filter: TokenFilter, page: TokenPage = {}, options?: StoreCallOptions): Promise<TokenPageResult> {
-    return this.#call('list', filterKey(filter), options, async (abort) => {
-      validateFilter(filter);
+    validateFilter(filter);
+    return this.#call('list', filterKey(filter), options, async (conn, abort) => {
       const now = callNow(options);
       const limit = normalizeLimit(page?.limit);
       const after = page?.cursor === undefined ? undefined : decodeCursor(page.cursor);
@@ -191,7 +188,7 @@ export class MySqlTokenStore implements TokenStore {
       const records: TokenRecord[] = [];
       // limit + 1 rows prove whether a next page exists.
       const batch = condition.exact ? limit + 1 : Math.max(limit + 1, SCAN_BATCH);
-      await this.#scan(abort, condition, after, batch, (record) => {
+      await this.#scan(conn, abort, condition, after, batch, (record) => {
         if (condition.exact || matchesFilter(record, filter, now)) records.push(record);
         return records.length <= limit;
       });
@@ -200,17 +197,17 @@ export class MySqlTokenStore implements TokenStore {
   }
 
   async count(filter: TokenFilter, options?: StoreCallOptions): Promise<number> {
-    return this.#call('count', filterKey(filter), options, async (abort) => {
-      validateFilter(filter);
+    validateFilter(filter);
+    return this.#call('count', filterKey(filter), options, async (conn, abort) => {
       const now = callNow(options);
       const condition = filterCondition(filter, now);
       if (condition.exact) {
-        const [rows] = await this.#pool.execute<RowDataPacket[]>(
+        const [rows] = await conn.execute<RowDataPacket[]>(
           `SELECT COUNT(*) AS n FROM ${this.#tables.tokens} WHERE ${condition.sql}`, condition.params);
         return Number(rows[0]?.n ?? 0);
       }
       let n = 0;
-      await this.#scan(abort, condition, undefined, SCAN_BATCH, (record) => {
+      await this.#scan(conn, abort, condition, undefined, SCAN_BATCH, (record) => {
         if (matchesFilter(record, filter, now)) n += 1;
         return true;
       });
@@ -219,66 +216,64 @@ export class MySqlTokenStore implements TokenStore {
   }
 
   async revoke(id: string, reason?: string, options?: StoreCallOptions): Promise<RevokeResult> {
-    return this.#call('revoke', idKey(id), options, async () => {
-      if (reason !== undefined && (typeof reason !== 'string' || !isWellFormed(reason))) {
-        throw new StoreInputInvalid('revocation reason must be a well-formed string');
-      }
+    checkReason(reason);
+    return this.#call('revoke', idKey(id), options, async (conn) => {
       if (!lookupable(id, 'id')) return { revoked: false, reason: 'not_found' };
       const now = callNow(options);
-      const [result] = await this.#pool.execute<ResultSetHeader>(
+      const [result] = await conn.execute<ResultSetHeader>(
         `UPDATE ${this.#tables.tokens} SET revoked_at = ?, revoked_reason = ? WHERE id_digest = ? AND id = ? AND revoked_at IS NULL`,
         [now, reason === undefined ? null : bytes(reason), digest(id), bytes(id)]);
       if (result.affectedRows > 0) return { revoked: true, revokedAt: now };
-      const revokedAt = await this.#revokedAt(id);
-      // null: the row exists unrevoked, so it was deleted and re-put between our two statements.
+      const revokedAt = await this.#revokedAt(conn, id);
+      // null: present and unrevoked, i.e. deleted and put again between our two statements.
       if (revokedAt === undefined || revokedAt === null) return { revoked: false, reason: 'not_found' };
       return { revoked: false, reason: 'already_revoked', revokedAt };
     });
   }
 
   async isRevoked(id: string, options?: StoreCallOptions): Promise<boolean> {
-    return this.#call('isRevoked', idKey(id), options, async () => {
+    return this.#call('isRevoked', idKey(id), options, async (conn) => {
       if (!lookupable(id, 'id')) return false;
-      const revokedAt = await this.#revokedAt(id);
+      const revokedAt = await this.#revokedAt(conn, id);
       return revokedAt !== undefined && revokedAt !== null;
     });
   }
 
   async revokeWhere(filter: TokenFilter, reason?: string, options?: StoreCallOptions): Promise<number> {
-    return this.#call('revokeWhere', filterKey(filter), options, async (abort) => {
-      validateFilter(filter);
-      if (reason !== undefined && (typeof reason !== 'string' || !isWellFormed(reason))) {
-        throw new StoreInputInvalid('revocation reason must be a well-formed string');
-      }
+    validateFilter(filter);
+    checkReason(reason);
+    return this.#call('revokeWhere', filterKey(filter), options, async (conn, abort) => {
       const now = callNow(options);
       const condition = filterCondition(filter, now);
       const reasonValue = reason === undefined ? null : bytes(reason);
       if (condition.exact) {
-        const [result] = await this.#pool.execute<ResultSetHeader>(
+        const [result] = await conn.execute<ResultSetHeader>(
           `UPDATE ${this.#tables.tokens} SET revoked_at = ?, revoked_reason = ? WHERE ${condition.sql} AND revoked_at IS NULL`,
           [now, reasonValue, ...condition.params]);
         return result.affectedRows;
       }
       const ids: Buffer[] = [];
-      await this.#scan(abort, condition, undefined, SCAN_BATCH, (record) => {
+      await this.#scan(conn, abort, condition, undefined, SCAN_BATCH, (record) => {
         if (record.revokedAt === undefined && matchesFilter(record, filter, now)) ids.push(digest(record.id));
         return true;
       });
-      return this.#revokeDigests(this.#pool, ids, now, reasonValue);
+      return this.#revokeDigests(conn, ids, now, reasonValue);
     });
   }
 
   async addSession(record: TokenRecord, max: number, policy: SessionLimitPolicy, options?: StoreCallOptions): Promise<AddSessionResult> {
-    return this.#call('addSession', recordKey(record), options, async (abort) => {
-      validateRecord(record);
-      validateSessionLimit(max, policy);
-      const now = callNow(options);
-      const encoded = encodeRecord(withoutLifecycleFields(record));
-      return this.#transaction(abort, async (conn): Promise<AddSessionResult> => {
+    validateRecord(record);
+    validateSessionLimit(max, policy);
+    const encoded = encodeRecord(withoutLifecycleFields(record));
+    return this.#call('addSession', recordKey(record), options, (conn, abort) =>
+      this.#transaction(conn, abort, async (): Promise<AddSessionResult> => {
+        const now = callNow(options);
+        // The subject's lock row serialises concurrent addSession calls for that subject across
+        // processes; it is held until COMMIT/ROLLBACK.
         await conn.execute(
           `INSERT INTO ${this.#tables.sessionLocks} (subject_digest) VALUES (?) ON DUPLICATE KEY UPDATE subject_digest = subject_digest`,
           [digest(record.subject)]);
-        // A locking read sees every commit made before we got the subject's lock row.
+        // A locking read sees every commit made before we got the lock, whatever the snapshot.
         const [rows] = await conn.execute<RowDataPacket[]>(
           `SELECT id, issued_at FROM ${this.#tables.tokens} WHERE subject_digest = ? AND subject = ? AND kind = ?
              AND revoked_at IS NULL AND expires_at > ? AND id_digest <> ? FOR UPDATE`,
@@ -292,20 +287,19 @@ export class MySqlTokenStore implements TokenStore {
         }
         await this.#upsertEncoded(conn, record, encoded);
         return { added: true, evicted };
-      });
-    });
+      }));
   }
 
   async consume(hash: string, options?: StoreCallOptions): Promise<ConsumeResult> {
-    return this.#call('consume', hashKey(hash), options, async () => {
+    return this.#call('consume', hashKey(hash), options, async (conn) => {
       if (!lookupable(hash, 'hash')) return { consumed: false, reason: 'not_found' };
       const now = callNow(options);
-      // One conditional UPDATE: the row lock makes exactly one caller see affectedRows = 1.
-      const [result] = await this.#pool.execute<ResultSetHeader>(
+      // One conditional UPDATE: InnoDB's row lock lets exactly one caller see affectedRows = 1.
+      const [result] = await conn.execute<ResultSetHeader>(
         `UPDATE ${this.#tables.tokens} SET consumed_at = ?
          WHERE hash_digest = ? AND hash = ? AND consumed_at IS NULL AND revoked_at IS NULL AND expires_at > ?`,
         [now, digest(hash), bytes(hash), now]);
-      const row = await this.#rowByHash(this.#pool, hash);
+      const row = await this.#rowByHash(conn, hash);
       if (!row) return { consumed: false, reason: 'not_found' };
       const record = rowToRecord(row, decodeRecord);
       if (result.affectedRows > 0) return { consumed: true, record };
@@ -314,14 +308,14 @@ export class MySqlTokenStore implements TokenStore {
   }
 
   async cleanup(now?: number, options?: StoreCallOptions): Promise<number> {
-    return this.#call('cleanup', undefined, options, async (abort) => {
-      const at = now ?? callNow(options);
-      if (typeof at !== 'number' || !Number.isFinite(at)) throw new StoreInputInvalid('cleanup time must be a finite number');
+    const at = now ?? callNow(options);
+    if (typeof at !== 'number' || !Number.isFinite(at)) throw new StoreInputInvalid('cleanup time must be a finite number');
+    return this.#call('cleanup', undefined, options, async (conn, abort) => {
       const cutoff = at - this.#retentionMs;
       let removed = 0;
       // Batches keep each statement's lock footprint small on a large table.
       while (!abort.aborted) {
-        const [result] = await this.#pool.execute<ResultSetHeader>(
+        const [result] = await conn.execute<ResultSetHeader>(
           `DELETE FROM ${this.#tables.tokens} WHERE expires_at <= ? LIMIT ${CLEANUP_BATCH}`, [cutoff]);
         removed += result.affectedRows;
         if (result.affectedRows < CLEANUP_BATCH) break;
@@ -338,23 +332,34 @@ export class MySqlTokenStore implements TokenStore {
   }
 
   // ---- plumbing ----
+  // Input is validated before a call starts (in the async methods, so it still rejects rather
+  // than throws) and before any I/O.
 
+  /**
+   * One call: deadline, one pooled connection for its statements, schema check, error mapping.
+   * A connection is destroyed rather than returned when the deadline fires, so a hung statement
+   * can never block a later call or keep row locks.
+   */
   async #call<T>(op: string, key: string | undefined, options: StoreCallOptions | undefined,
-    fn: (abort: AbortSignal) => Promise<T>, needsSchema = true): Promise<T> {
+    fn: (conn: PoolConnection, abort: AbortSignal) => Promise<T>, needsSchema = true): Promise<T> {
     if (this.#closed) throw closedError(op, this.backend);
-    return withDeadline(op, key, options?.signal, this.#timeoutMs, async (abort) => {
-      if (needsSchema) await this.#ensureSchema(abort);
-      return fn(abort);
-    });
+    return withDeadline(op, key, options?.signal, this.#timeoutMs, (abort) =>
+      this.#withConnection(abort, async (conn) => {
+        if (needsSchema) await this.#ensureSchema(conn);
+        return fn(conn, abort);
+      }));
   }
 
-  #ensureSchema(abort: AbortSignal): Promise<void> {
+  #migrate(conn: PoolConnection): Promise<number[]> {
+    return runMySqlMigrations(conn, this.#prefix, this.#timeoutMs / 1000);
+  }
+
+  #ensureSchema(conn: PoolConnection): Promise<void> {
     // One migration per store; a failed attempt (server down) is retried by the next call.
-    this.#ready ??= this.#withConnection(abort, (conn) => runMySqlMigrations(conn, this.#prefix, this.#timeoutMs / 1000))
-      .then(() => undefined, (err: unknown) => {
-        this.#ready = undefined;
-        throw err;
-      });
+    this.#ready ??= this.#migrate(conn).then(() => undefined, (err: unknown) => {
+      this.#ready = undefined;
+      throw err;
+    });
     return this.#ready;
   }
 
@@ -390,82 +395,73 @@ export class MySqlTokenStore implements TokenStore {
       }
       return await fn(conn);
     } catch (err) {
-      if ((err as { fatal?: unknown } | null)?.fatal === true) broken = true;
+      if ((err as { fatal?: unknown } | null)?.fatal === true && !broken) {
+        broken = true;
+        conn.destroy();
+      }
       throw err;
     } finally {
       abort.removeEventListener('abort', onAbort);
-      if (broken) {
-        if (!abort.aborted) conn.destroy();
-      } else {
-        conn.release();
-      }
+      if (!broken) conn.release();
     }
   }
 
-  /** BEGIN ... COMMIT around `fn`, retried on deadlock; a throw or early return rolls back. */
-  async #transaction<T extends { added: boolean }>(abort: AbortSignal, fn: (conn: PoolConnection) => Promise<T>): Promise<T> {
+  /** BEGIN ... COMMIT around `fn` on `conn`, retried on deadlock; `added: false` rolls back. */
+  async #transaction<T extends { added: boolean }>(conn: PoolConnection, abort: AbortSignal, fn: () => Promise<T>): Promise<T> {
     for (let attempt = 1; ; attempt++) {
+      await conn.query('START TRANSACTION');
       try {
-        return await this.#withConnection(abort, async (conn) => {
-          await conn.query('START TRANSACTION');
-          try {
-            const result = await fn(conn);
-            await conn.query(result.added ? 'COMMIT' : 'ROLLBACK');
-            return result;
-          } catch (err) {
-            await conn.query('ROLLBACK').catch(() => undefined);
-            throw err;
-          }
-        });
+        const result = await fn();
+        await conn.query(result.added ? 'COMMIT' : 'ROLLBACK');
+        return result;
       } catch (err) {
+        await conn.query('ROLLBACK').catch(() => undefined);
         if (attempt >= MAX_TX_ATTEMPTS || abort.aborted || !isRetryableTransactionError(err)) throw err;
       }
     }
   }
 
   /** Scans matching rows in (issued_at, id) order in batches; `visit` returns false to stop. */
-  async #scan(abort: AbortSignal, condition: SqlCondition, start: { issuedAt: number; id: string } | undefined,
+  async #scan(conn: PoolConnection, abort: AbortSignal, condition: SqlCondition, start: KeysetPosition | undefined,
     batch: number, visit: (record: TokenRecord) => boolean): Promise<void> {
-    await this.#withConnection(abort, async (conn) => {
-      let after = start;
-      while (!abort.aborted) {
-        const keyset = after === undefined ? '' : ' AND (issued_at > ? OR (issued_at = ? AND id > ?))';
-        const params = after === undefined ? condition.params : [...condition.params, after.issuedAt, after.issuedAt, bytes(after.id)];
-        const [rows] = await conn.execute<Row[]>(
-          `SELECT ${READ_COLUMNS} FROM ${this.#tables.tokens} WHERE ${condition.sql}${keyset}
-           ORDER BY issued_at, id LIMIT ${batch}`, params);
-        for (const row of rows) {
-          const record = rowToRecord(row, decodeRecord);
-          if (!visit(record)) return;
-          after = { issuedAt: record.issuedAt, id: record.id };
-        }
-        if (rows.length < batch) return;
+    let after = start;
+    while (!abort.aborted) {
+      const keyset = after === undefined ? '' : ' AND (issued_at > ? OR (issued_at = ? AND id > ?))';
+      const params = after === undefined ? condition.params : [...condition.params, after.issuedAt, after.issuedAt, bytes(after.id)];
+      const [rows] = await conn.execute<Row[]>(
+        `SELECT ${READ_COLUMNS} FROM ${this.#tables.tokens} WHERE ${condition.sql}${keyset}
+         ORDER BY issued_at, id LIMIT ${batch}`, params);
+      for (const row of rows) {
+        const record = rowToRecord(row, decodeRecord);
+        if (!visit(record)) return;
+        after = { issuedAt: record.issuedAt, id: record.id };
       }
-    });
+      if (rows.length < batch) return;
+    }
   }
 
-  async #rowByHash(executor: Executor, hash: string): Promise<Row | undefined> {
-    const [rows] = await executor.execute<Row[]>(
+  async #rowByHash(conn: PoolConnection, hash: string): Promise<Row | undefined> {
+    const [rows] = await conn.execute<Row[]>(
       `SELECT ${READ_COLUMNS} FROM ${this.#tables.tokens} WHERE hash_digest = ? AND hash = ?`, [digest(hash), bytes(hash)]);
     return rows[0];
   }
 
   /** undefined: no such record; null: present and not revoked; a number: revoked then. */
-  async #revokedAt(id: string): Promise<number | null | undefined> {
-    const [rows] = await this.#pool.execute<RowDataPacket[]>(
+  async #revokedAt(conn: PoolConnection, id: string): Promise<number | null | undefined> {
+    const [rows] = await conn.execute<RowDataPacket[]>(
       `SELECT revoked_at FROM ${this.#tables.tokens} WHERE id_digest = ? AND id = ?`, [digest(id), bytes(id)]);
     const row = rows[0];
     if (!row) return undefined;
     return row.revoked_at === null ? null : Number(row.revoked_at);
   }
 
-  async #revokeDigests(executor: Executor, digests: Buffer[], now: number, reason: Buffer | null): Promise<number> {
+  async #revokeDigests(conn: PoolConnection, digests: Buffer[], now: number, reason: Buffer | null): Promise<number> {
     let revoked = 0;
     for (let i = 0; i < digests.length; i += IN_CHUNK) {
       const chunk = digests.slice(i, i + IN_CHUNK);
-      // Pad to a fixed width so the server keeps one prepared statement, not one per length.
+      // Padded to a fixed width so the server keeps one prepared statement, not one per length.
       while (chunk.length < IN_CHUNK) chunk.push(chunk[0] as Buffer);
-      const [result] = await executor.execute<ResultSetHeader>(
+      const [result] = await conn.execute<ResultSetHeader>(
         `UPDATE ${this.#tables.tokens} SET revoked_at = ?, revoked_reason = ?
          WHERE id_digest IN (${chunk.map(() => '?').join(', ')}) AND revoked_at IS NULL`,
         [now, reason, ...chunk]);
@@ -474,38 +470,47 @@ export class MySqlTokenStore implements TokenStore {
     return revoked;
   }
 
-  async #upsert(executor: Executor, record: TokenRecord): Promise<void> {
-    await this.#upsertEncoded(executor, record, encodeRecord(withoutLifecycleFields(record)));
+  async #upsert(conn: PoolConnection, record: TokenRecord): Promise<void> {
+    await this.#upsertEncoded(conn, record, encodeRecord(withoutLifecycleFields(record)));
   }
 
-  /** INSERT, or UPDATE when the id exists; a hash held by another id is refused. */
-  async #upsertEncoded(executor: Executor, record: TokenRecord, encoded: string): Promise<void> {
+  /**
+   * INSERT, or UPDATE when the id exists; a hash held by another id is a StoreConflict. (Not
+   * `ON DUPLICATE KEY UPDATE`: with two unique keys it would overwrite the row owning the hash.)
+   */
+  async #upsertEncoded(conn: PoolConnection, record: TokenRecord, encoded: string): Promise<void> {
     const params = recordParams(record, encoded);
     try {
-      await executor.execute(
+      await conn.execute(
         `INSERT INTO ${this.#tables.tokens} (${RECORD_COLUMNS.join(', ')}) VALUES (${RECORD_COLUMNS.map(() => '?').join(', ')})`,
         params);
       return;
     } catch (err) {
-      if (isDuplicateKey(err, 'hash_digest')) throw hashTaken(record);
+      if (isDuplicateKey(err, 'hash_digest')) throw hashTaken();
       if (!isDuplicateKey(err, 'PRIMARY')) throw err;
     }
     const assignments = RECORD_COLUMNS.slice(2).map((c) => `${c} = ?`).join(', ');
     try {
-      const [result] = await executor.execute<ResultSetHeader>(
+      const [result] = await conn.execute<ResultSetHeader>(
         `UPDATE ${this.#tables.tokens} SET ${assignments} WHERE id_digest = ? AND id = ?`,
         [...params.slice(2), ...params.slice(0, 2)]);
       if (result.affectedRows === 0) {
         throw new StorageError({ op: 'put', key: idKey(record.id), detail: 'id digest collides with another record' });
       }
     } catch (err) {
-      if (isDuplicateKey(err, 'hash_digest')) throw hashTaken(record);
+      if (isDuplicateKey(err, 'hash_digest')) throw hashTaken();
       throw err;
     }
   }
 }
 
-function hashTaken(_record: TokenRecord): StoreConflict {
+function checkReason(reason: unknown): void {
+  if (reason !== undefined && (typeof reason !== 'string' || !isWellFormed(reason))) {
+    throw new StoreInputInvalid('revocation reason must be a well-formed string');
+  }
+}
+
+function hashTaken(): StoreConflict {
   return new StoreConflict('another record already has this token hash');
 }
 

@@ -33,6 +33,10 @@ export interface MySqlServer {
   restart(): Promise<void>;
   /** Stops the process cleanly but keeps the data directory (for a later `restart()`). */
   shutdown(): Promise<void>;
+  /** SIGSTOP: the server holds its connections but answers nothing (a hung host). */
+  pause(): void;
+  /** SIGCONT after {@link MySqlServer.pause}. */
+  resume(): void;
 }
 
 function findBinary(candidates: string[]): string {
@@ -145,6 +149,8 @@ export async function startMySql(): Promise<MySqlServer> {
     // Referenced while we wait, or an otherwise idle test process would exit before the server does.
     c.ref();
     c.kill(signal);
+    // A paused server only acts on SIGTERM once it runs again.
+    if (signal !== 'SIGKILL') c.kill('SIGCONT');
     await waitExit(c);
     child = undefined;
   };
@@ -179,6 +185,12 @@ export async function startMySql(): Promise<MySqlServer> {
     },
     async kill() {
       await stopProcess('SIGKILL');
+    },
+    pause() {
+      child?.kill('SIGSTOP');
+    },
+    resume() {
+      child?.kill('SIGCONT');
     },
     async restart() {
       await stopProcess('SIGTERM');
