@@ -32,16 +32,17 @@ export function isHashConflict(err: unknown): boolean {
   return e?.code === '23505' && typeof e.constraint === 'string' && e.constraint.endsWith('tokens_hash');
 }
 
-/** Context handed to an operation: aborted when the call's deadline or the caller's signal fires. */
+/** Context handed to an operation: `cancelled` turns true when the call's deadline or the caller's signal fires. */
 export interface CallContext {
-  readonly signal: AbortSignal;
+  readonly cancelled: boolean;
 }
 
 /**
  * Runs `work` so that the returned promise settles within `timeoutMs` (when no caller signal is
  * given) or when `signal` aborts, whichever comes first; failures become StorageError. Work that
- * loses the race keeps running in the background; transactions check `ctx.signal` before COMMIT
- * so a call that already reported failure does not commit.
+ * loses the race keeps running in the background; transactions check `ctx.cancelled` before
+ * COMMIT so a call that already reported failure does not commit. (No AbortController per call:
+ * this wraps the hot path.)
  */
 export function runCall<T>(
   op: string,
@@ -53,9 +54,10 @@ export function runCall<T>(
   if (signal?.aborted) {
     return Promise.reject(new StorageError({ op, key, detail: 'aborted', cause: signal.reason }));
   }
-  const controller = new AbortController();
+  const ctx = { cancelled: false };
   return new Promise<T>((resolve, reject) => {
     let settled = false;
+    let timer: ReturnType<typeof setTimeout> | undefined;
     const finish = (): void => {
       settled = true;
       if (timer !== undefined) clearTimeout(timer);
@@ -64,19 +66,20 @@ export function runCall<T>(
     const fail = (detail: string, cause: unknown): void => {
       if (settled) return;
       finish();
-      controller.abort(cause);
+      ctx.cancelled = true;
       reject(new StorageError({ op, key, detail, cause }));
     };
     const onAbort = (): void => fail('aborted', signal?.reason);
-    const timer = signal === undefined
-      ? setTimeout(() => fail(`timed out after ${timeoutMs} ms`, new Error(`operation timed out after ${timeoutMs} ms`)), timeoutMs)
-      : undefined;
-    // The socket keeps the process alive while I/O is pending; the timer alone should not.
-    timer?.unref();
-    signal?.addEventListener('abort', onAbort, { once: true });
+    if (signal === undefined) {
+      timer = setTimeout(() => fail(`timed out after ${timeoutMs} ms`, new Error(`operation timed out after ${timeoutMs} ms`)), timeoutMs);
+      // The socket keeps the process alive while I/O is pending; the timer alone should not.
+      timer.unref();
+    } else {
+      signal.addEventListener('abort', onAbort, { once: true });
+    }
     let pending: Promise<T>;
     try {
-      pending = work({ signal: controller.signal });
+      pending = work(ctx);
     } catch (err) {
       pending = Promise.reject(err);
     }
@@ -92,7 +95,7 @@ export function runCall<T>(
         if (typed !== undefined) {
           if (settled) return;
           finish();
-          controller.abort(typed);
+          ctx.cancelled = true;
           reject(typed);
           return;
         }

@@ -375,7 +375,7 @@ export class PostgresTokenStore implements TokenStore {
     try {
       await client.query('BEGIN');
       const { result, commit } = await body(client);
-      if (ctx.signal.aborted) throw ctx.signal.reason instanceof Error ? ctx.signal.reason : new Error('call aborted');
+      if (ctx.cancelled) throw new Error('call timed out or aborted before COMMIT');
       await client.query(commit ? 'COMMIT' : 'ROLLBACK');
       return result;
     } catch (err) {
