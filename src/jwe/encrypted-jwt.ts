@@ -4,7 +4,7 @@
  * encryption key (for ECDH-ES or RSA: anyone with the public key) can mint one; use a nested
  * token (signAndEncrypt) when the issuer must be authenticated.
  */
-import { Buffer } from 'node:buffer';
+import type { Buffer } from 'node:buffer';
 import { JWTInvalid } from '../jose/errors.js';
 import { createJWEDecrypter, createJWEEncrypter, type JWEDecryptOptions, type JWEEncryptOptions } from '../jose/jwe.js';
 import type { JWEHeader, JWEKey, JWEKeyResolver } from '../jose/jwe/types.js';
