@@ -1,0 +1,263 @@
+/**
+ * The Lua scripts of {@link RedisTokenStore}. Each runs atomically on one cluster slot: every key
+ * it declares or derives shares one hash tag (see redis-keys.ts). All caller data arrives as
+ * ARGV, never spliced into script text. Scripts compare strings only with `==`/`~=` (byte
+ * equality): Lua's `<` uses the server's locale collation.
+ */
+import { createHash } from 'node:crypto';
+
+/** A script and its SHA-1, for EVALSHA with an EVAL fallback after a server restart. */
+export interface LuaScript {
+  readonly name: string;
+  readonly lua: string;
+  readonly sha: string;
+}
+
+function script(name: string, lua: string): LuaScript {
+  return { name, lua, sha: createHash('sha1').update(lua, 'utf8').digest('hex') };
+}
+
+// Writes one record hash (ARGV from `at`: id, issuedAt, expireAtMs, then field/value pairs) and
+// indexes it in the subject's sorted set, whose TTL grows to its longest-lived member.
+const WRITE_RECORD_FN = `
+local function write_record(rkey, zkey, at)
+  local id = ARGV[at]
+  local issued = ARGV[at + 1]
+  local expire_at = tonumber(ARGV[at + 2])
+  local fields = {}
+  for i = at + 3, #ARGV do fields[#fields + 1] = ARGV[i] end
+  redis.call('DEL', rkey)
+  redis.call('HSET', rkey, unpack(fields))
+  redis.call('PEXPIREAT', rkey, expire_at)
+  redis.call('ZADD', zkey, issued, id)
+  local cur = redis.call('PEXPIRETIME', zkey)
+  if cur >= 0 and cur < expire_at then redis.call('PEXPIREAT', zkey, expire_at)
+  elseif cur == -1 then redis.call('PEXPIREAT', zkey, expire_at) end
+end
+`;
+
+/** KEYS: record, subject index. ARGV: id, issuedAt, expireAtMs, field, value, ... */
+export const WRITE_RECORD = script('write_record', `${WRITE_RECORD_FN}
+write_record(KEYS[1], KEYS[2], 1)
+return 1
+`);
+
+/** KEYS: record, subject index. ARGV: id. Deletes the record; returns its HGETALL (empty if none). */
+export const DELETE_RECORD = script('delete_record', `
+local all = redis.call('HGETALL', KEYS[1])
+redis.call('DEL', KEYS[1])
+redis.call('ZREM', KEYS[2], ARGV[1])
+return all
+`);
+
+/**
+ * KEYS: record. ARGV: now, hasReason ('1'/'0'), reason.
+ * Returns {'N'} not found, {'A', revokedAt} already revoked, {'R', now} revoked now.
+ */
+export const REVOKE_ONE = script('revoke_one', `
+if redis.call('EXISTS', KEYS[1]) == 0 then return {'N'} end
+local ra = redis.call('HGET', KEYS[1], 'ra')
+if ra then return {'A', ra} end
+if ARGV[2] == '1' then redis.call('HSET', KEYS[1], 'ra', ARGV[1], 'rr', ARGV[3])
+else redis.call('HSET', KEYS[1], 'ra', ARGV[1]) end
+return {'R', ARGV[1]}
+`);
+
+/**
+ * KEYS: record. ARGV: token hash, now.
+ * Returns {status, HGETALL}: 'N' not found (or the record no longer has this hash), 'C' already
+ * consumed, 'R' revoked, 'E' expired, 'OK' consumed now. Order as consumeRefusal.
+ */
+export const CONSUME = script('consume', `
+local h = redis.call('HGET', KEYS[1], 'h')
+if h ~= ARGV[1] then return {'N', {}} end
+local v = redis.call('HMGET', KEYS[1], 'ca', 'ra', 'e')
+if v[1] then return {'C', redis.call('HGETALL', KEYS[1])} end
+if v[2] then return {'R', redis.call('HGETALL', KEYS[1])} end
+if tonumber(v[3]) <= tonumber(ARGV[2]) then return {'E', redis.call('HGETALL', KEYS[1])} end
+redis.call('HSET', KEYS[1], 'ca', ARGV[2])
+return {'OK', redis.call('HGETALL', KEYS[1])}
+`);
+
+/**
+ * KEYS: subject index, new record. ARGV: record key prefix, id, kind, now, max, policy, then the
+ * write_record arguments (id, issuedAt, expireAtMs, fields...).
+ * Counts the subject's live records of this kind (the zset order is issuedAt, then id bytes, so
+ * the first live ones are the oldest), applies the policy, writes the record.
+ * Returns {0, live, existed} when rejected, {1, existed, evicted ids...} when added.
+ */
+export const ADD_SESSION = script('add_session', `${WRITE_RECORD_FN}
+local prefix, id, kind = ARGV[1], ARGV[2], ARGV[3]
+local now, max = tonumber(ARGV[4]), tonumber(ARGV[5])
+local existed = redis.call('EXISTS', KEYS[2])
+local live = {}
+for _, m in ipairs(redis.call('ZRANGE', KEYS[1], 0, -1)) do
+  if m ~= id then
+    local v = redis.call('HMGET', prefix .. m, 'k', 'e', 'ra')
+    if not v[2] then redis.call('ZREM', KEYS[1], m)
+    elseif v[1] == kind and not v[3] and tonumber(v[2]) > now then live[#live + 1] = m end
+  end
+end
+local evicted = {}
+if #live >= max then
+  if ARGV[6] == 'reject' then return {0, #live, existed} end
+  for i = 1, #live - max + 1 do
+    redis.call('HSET', prefix .. live[i], 'ra', ARGV[4], 'rr', 'session_limit')
+    evicted[#evicted + 1] = live[i]
+  end
+end
+write_record(KEYS[2], KEYS[1], 7)
+local out = {1, existed}
+for _, e in ipairs(evicted) do out[#out + 1] = e end
+return out
+`);
+
+/**
+ * KEYS: subject index. ARGV: record key prefix, now, hasReason, reason, filter JSON, mode
+ * ('all': every member of the subject index; 'ids': the ids that follow).
+ * Revokes every not-yet-revoked record matching the filter (the meaning of matchesFilter);
+ * returns how many.
+ */
+export const REVOKE_WHERE = script('revoke_where', `
+local zkey, prefix = KEYS[1], ARGV[1]
+local now_s = ARGV[2]
+local now = tonumber(now_s)
+local has_reason, reason = ARGV[3] == '1', ARGV[4]
+local flt = cjson.decode(ARGV[5])
+local ids
+if ARGV[6] == 'all' then ids = redis.call('ZRANGE', zkey, 0, -1)
+else ids = {} for i = 7, #ARGV do ids[#ids + 1] = ARGV[i] end end
+local function has(list, x)
+  for _, y in ipairs(list) do if y == x then return true end end
+  return false
+end
+local function matches(v)
+  if v[4] then return false end
+  local expired = tonumber(v[3]) <= now
+  if flt.status == 'revoked' then return false end
+  if flt.status == 'active' and expired then return false end
+  if flt.status == 'expired' and not expired then return false end
+  if flt.subject ~= nil and v[1] ~= flt.subject then return false end
+  if flt.kind ~= nil and v[2] ~= flt.kind then return false end
+  if flt.clientId ~= nil and v[5] ~= flt.clientId then return false end
+  if flt.familyId ~= nil and v[6] ~= flt.familyId then return false end
+  if flt.deviceId ~= nil and v[7] ~= flt.deviceId then return false end
+  if flt.tags ~= nil and #flt.tags > 0 then
+    if not v[8] then return false end
+    local tags = cjson.decode(v[8])
+    for _, t in ipairs(flt.tags) do if not has(tags, t) then return false end end
+  end
+  if flt.labels ~= nil and next(flt.labels) ~= nil then
+    if not v[9] then return false end
+    local labels = cjson.decode(v[9])
+    for k, want in pairs(flt.labels) do if labels[k] ~= want then return false end end
+  end
+  return true
+end
+local count = 0
+for _, id in ipairs(ids) do
+  local rkey = prefix .. id
+  local v = redis.call('HMGET', rkey, 's', 'k', 'e', 'ra', 'c', 'f', 'd', 't', 'l')
+  if not v[3] then
+    if ARGV[6] == 'all' then redis.call('ZREM', zkey, id) end
+  elseif matches(v) then
+    if has_reason then redis.call('HSET', rkey, 'ra', now_s, 'rr', reason)
+    else redis.call('HSET', rkey, 'ra', now_s) end
+    count = count + 1
+  end
+end
+return count
+`);
+
+/**
+ * KEYS: subject index. ARGV: record key prefix, min score, offset, count.
+ * One page of the subject index in list order: {id, score, HGETALL, id, score, HGETALL, ...}.
+ */
+export const SUBJECT_RANGE = script('subject_range', `
+local page = redis.call('ZRANGE', KEYS[1], ARGV[2], '+inf', 'BYSCORE', 'LIMIT', ARGV[3], ARGV[4], 'WITHSCORES')
+local out = {}
+for i = 1, #page, 2 do
+  out[#out + 1] = page[i]
+  out[#out + 1] = page[i + 1]
+  out[#out + 1] = redis.call('HGETALL', ARGV[1] .. page[i])
+end
+return out
+`);
+
+/**
+ * KEYS: record, subject index. ARGV: id, threshold (now - retention).
+ * Returns {1, hash, familyId} when it deleted a record past retention, {0} when the record was
+ * already gone, {2} when it lives on (replaced with a later expiry).
+ */
+export const CLEANUP_RECORD = script('cleanup_record', `
+local v = redis.call('HMGET', KEYS[1], 'e', 'h', 'f')
+if not v[1] then
+  redis.call('ZREM', KEYS[2], ARGV[1])
+  return {0}
+end
+if tonumber(v[1]) > tonumber(ARGV[2]) then return {2} end
+redis.call('DEL', KEYS[1])
+redis.call('ZREM', KEYS[2], ARGV[1])
+return {1, v[2] or '', v[3] or ''}
+`);
+
+/**
+ * KEYS: global index, expiry index. ARGV: member, issuedAt, expiresAt.
+ */
+export const INDEX_ADD = script('index_add', `
+redis.call('ZADD', KEYS[1], ARGV[2], ARGV[1])
+redis.call('ZADD', KEYS[2], ARGV[3], ARGV[1])
+return 1
+`);
+
+/** KEYS: sorted set. ARGV: score, member, expireAtMs. ZADD, then grow the key's TTL to expireAtMs. */
+export const ZADD_GROW = script('zadd_grow', `
+redis.call('ZADD', KEYS[1], ARGV[1], ARGV[2])
+local at = tonumber(ARGV[3])
+local cur = redis.call('PEXPIRETIME', KEYS[1])
+if cur == -1 or (cur >= 0 and cur < at) then redis.call('PEXPIREAT', KEYS[1], at) end
+return 1
+`);
+
+/**
+ * KEYS: hash pointer. ARGV: value (S..id), id length, expireAtMs, expected ('' = claim).
+ * Claim: sets the pointer when it is free or names the same id; otherwise returns the holder.
+ * With `expected`: replaces the pointer only if it still holds `expected` (a stale holder).
+ */
+export const CLAIM_HASH = script('claim_hash', `
+local cur = redis.call('GET', KEYS[1])
+local ok
+if ARGV[4] ~= '' then ok = (cur == ARGV[4])
+else ok = (not cur) or cur == ARGV[1] or (#cur == #ARGV[1] and string.sub(cur, 44) == string.sub(ARGV[1], 44)) end
+if ok then
+  redis.call('SET', KEYS[1], ARGV[1], 'PXAT', ARGV[3])
+  return false
+end
+return cur
+`);
+
+/** KEYS: key. ARGV: expected value. Deletes the key only while it holds that value. */
+export const DELETE_IF_EQUAL = script('delete_if_equal', `
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0
+`);
+
+/**
+ * Standalone servers only (keys of several slots): KEYS: pointer. ARGV: mode ('i' id pointer,
+ * 'h' hash pointer), key prefix, id (mode 'i') or hash (mode 'h').
+ * Follows the pointer to the record in one round trip; returns HGETALL or {}.
+ */
+export const FOLLOW_POINTER = script('follow_pointer', `
+local p = redis.call('GET', KEYS[1])
+if not p then return {} end
+local rkey
+if ARGV[1] == 'i' then
+  if #p ~= 43 then return {} end
+  rkey = ARGV[2] .. '{s:' .. p .. '}:r:' .. ARGV[3]
+else
+  if #p <= 43 then return {} end
+  rkey = ARGV[2] .. '{s:' .. string.sub(p, 1, 43) .. '}:r:' .. string.sub(p, 44)
+  if redis.call('HGET', rkey, 'h') ~= ARGV[3] then return {} end
+end
+return redis.call('HGETALL', rkey)
+`);
