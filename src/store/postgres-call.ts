@@ -35,6 +35,8 @@ export function isHashConflict(err: unknown): boolean {
 /** Context handed to an operation: `cancelled` turns true when the call's deadline or the caller's signal fires. */
 export interface CallContext {
   readonly cancelled: boolean;
+  /** Called once when the call is cancelled (deadline or abort): frees what the work holds. */
+  onCancel: (() => void) | undefined;
 }
 
 /**
@@ -54,7 +56,7 @@ export function runCall<T>(
   if (signal?.aborted) {
     return Promise.reject(new StorageError({ op, key, detail: 'aborted', cause: signal.reason }));
   }
-  const ctx = { cancelled: false };
+  const ctx: { cancelled: boolean; onCancel: (() => void) | undefined } = { cancelled: false, onCancel: undefined };
   return new Promise<T>((resolve, reject) => {
     let settled = false;
     let timer: ReturnType<typeof setTimeout> | undefined;
@@ -67,6 +69,7 @@ export function runCall<T>(
       if (settled) return;
       finish();
       ctx.cancelled = true;
+      ctx.onCancel?.();
       reject(new StorageError({ op, key, detail, cause }));
     };
     const onAbort = (): void => fail('aborted', signal?.reason);

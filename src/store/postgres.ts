@@ -8,7 +8,7 @@ import type {
   AddSessionResult, ConsumeResult, RevokeResult, SessionLimitPolicy, StoreCallOptions, TokenFilter,
   TokenPage, TokenPageResult, TokenRecord, TokenStore, TokenStoreOptions,
 } from './types.js';
-import { StorageError, StoreInputInvalid } from '../jose/errors.js';
+import { CjwtError, StorageError, StoreInputInvalid } from '../jose/errors.js';
 import {
   consumeRefusal, decodeCursor, normalizeLimit, pageFromSorted, validateFilter, validateRecord, validateSessionLimit,
 } from './record-codec.js';
@@ -135,20 +135,22 @@ export class PostgresTokenStore implements TokenStore {
    * current; concurrent processes wait for each other under an advisory lock.
    */
   async migrate(options?: StoreCallOptions): Promise<void> {
-    return this.#call('migrate', undefined, options, () => this.#ensureSchema());
+    return this.#call('migrate', undefined, options, async () => {
+      // #call has brought the schema up to date before handing out the connection.
+    });
   }
 
   async put(record: TokenRecord, options?: StoreCallOptions): Promise<void> {
     validateRecord(record);
-    return this.#call('put', idKey(record.id), options, async () => {
-      await this.#pool.query(this.#sql.upsert as string, recordParams(record));
+    return this.#call('put', idKey(record.id), options, async (db) => {
+      await db.query(this.#sql.upsert as string, recordParams(record));
     });
   }
 
   async get(id: string, options?: StoreCallOptions): Promise<TokenRecord | undefined> {
     requireString(id, 'id');
-    return this.#call('get', idKey(id), options, async () => {
-      const result = await this.#pool.query<TokenRow>({ name: `${this.#tables.prefix}get`, text: this.#sql.get as string, values: [stringKey(id)] });
+    return this.#call('get', idKey(id), options, async (db) => {
+      const result = await db.query<TokenRow>({ name: `${this.#tables.prefix}get`, text: this.#sql.get as string, values: [stringKey(id)] });
       const row = result.rows[0];
       return row === undefined ? undefined : rowToRecord(row);
     });
@@ -156,8 +158,8 @@ export class PostgresTokenStore implements TokenStore {
 
   async getByHash(hash: string, options?: StoreCallOptions): Promise<TokenRecord | undefined> {
     requireString(hash, 'hash');
-    return this.#call('getByHash', hashKey(hash), options, async () => {
-      const result = await this.#pool.query<TokenRow>({ name: `${this.#tables.prefix}get_by_hash`, text: this.#sql.getByHash as string, values: [stringKey(hash)] });
+    return this.#call('getByHash', hashKey(hash), options, async (db) => {
+      const result = await db.query<TokenRow>({ name: `${this.#tables.prefix}get_by_hash`, text: this.#sql.getByHash as string, values: [stringKey(hash)] });
       const row = result.rows[0];
       return row === undefined ? undefined : rowToRecord(row);
     });
@@ -165,8 +167,8 @@ export class PostgresTokenStore implements TokenStore {
 
   async delete(id: string, options?: StoreCallOptions): Promise<boolean> {
     requireString(id, 'id');
-    return this.#call('delete', idKey(id), options, async () => {
-      const result = await this.#pool.query(this.#sql.delete as string, [stringKey(id)]);
+    return this.#call('delete', idKey(id), options, async (db) => {
+      const result = await db.query(this.#sql.delete as string, [stringKey(id)]);
       return (result.rowCount ?? 0) > 0;
     });
   }
@@ -176,7 +178,7 @@ export class PostgresTokenStore implements TokenStore {
     const limit = normalizeLimit(page.limit);
     const after = page.cursor === undefined ? undefined : decodeCursor(page.cursor);
     const now = options?.now ?? Date.now();
-    return this.#call('list', undefined, options, async () => {
+    return this.#call('list', undefined, options, async (db) => {
       const { sql, params } = filterCondition(filter, now);
       let where = sql;
       if (after !== undefined) {
@@ -184,7 +186,7 @@ export class PostgresTokenStore implements TokenStore {
         where += ` AND (issued_at, id_sort) > ($${params.length - 1}, $${params.length})`;
       }
       params.push(limit + 1);
-      const result = await this.#pool.query<TokenRow>(
+      const result = await db.query<TokenRow>(
         `SELECT ${READ_COLUMNS} FROM ${this.#tables.tokens} WHERE ${where} ORDER BY issued_at, id_sort LIMIT $${params.length}`,
         params,
       );
@@ -195,9 +197,9 @@ export class PostgresTokenStore implements TokenStore {
   async count(filter: TokenFilter, options?: StoreCallOptions): Promise<number> {
     validateFilter(filter);
     const now = options?.now ?? Date.now();
-    return this.#call('count', undefined, options, async () => {
+    return this.#call('count', undefined, options, async (db) => {
       const { sql, params } = filterCondition(filter, now);
-      const result = await this.#pool.query<{ n: string }>(`SELECT count(*) AS n FROM ${this.#tables.tokens} WHERE ${sql}`, params);
+      const result = await db.query<{ n: string }>(`SELECT count(*) AS n FROM ${this.#tables.tokens} WHERE ${sql}`, params);
       return Number(result.rows[0]?.n ?? 0);
     });
   }
@@ -206,12 +208,12 @@ export class PostgresTokenStore implements TokenStore {
     requireString(id, 'id');
     if (reason !== undefined) requireString(reason, 'reason');
     const now = options?.now ?? Date.now();
-    return this.#call('revoke', idKey(id), options, async () => {
+    return this.#call('revoke', idKey(id), options, async (db) => {
       const key = stringKey(id);
-      const updated = await this.#pool.query<{ revoked_at: string }>(this.#sql.revoke as string, [key, now, reasonParam(reason)]);
+      const updated = await db.query<{ revoked_at: string }>(this.#sql.revoke as string, [key, now, reasonParam(reason)]);
       if (updated.rows.length > 0) return { revoked: true, revokedAt: now };
       // Not updated: either absent or revoked already (a revocation is never undone by revoke).
-      const found = await this.#pool.query<{ revoked_at: string | null }>(this.#sql.revokedAt as string, [key]);
+      const found = await db.query<{ revoked_at: string | null }>(this.#sql.revokedAt as string, [key]);
       const row = found.rows[0];
       if (row === undefined) return { revoked: false, reason: 'not_found' };
       if (row.revoked_at === null) {
@@ -224,8 +226,8 @@ export class PostgresTokenStore implements TokenStore {
 
   async isRevoked(id: string, options?: StoreCallOptions): Promise<boolean> {
     requireString(id, 'id');
-    return this.#call('isRevoked', idKey(id), options, async () => {
-      const result = await this.#pool.query<{ revoked_at: string | null }>({
+    return this.#call('isRevoked', idKey(id), options, async (db) => {
+      const result = await db.query<{ revoked_at: string | null }>({
         name: `${this.#tables.prefix}is_revoked`, text: this.#sql.revokedAt as string, values: [stringKey(id)],
       });
       const row = result.rows[0];
@@ -237,10 +239,10 @@ export class PostgresTokenStore implements TokenStore {
     validateFilter(filter);
     if (reason !== undefined) requireString(reason, 'reason');
     const now = options?.now ?? Date.now();
-    return this.#call('revokeWhere', filter.subject !== undefined ? idKey(filter.subject) : undefined, options, async () => {
+    return this.#call('revokeWhere', filter.subject !== undefined ? idKey(filter.subject) : undefined, options, async (db) => {
       const params: unknown[] = [now, reasonParam(reason)];
       const { sql } = filterCondition(filter, now, params);
-      const result = await this.#pool.query(
+      const result = await db.query(
         `UPDATE ${this.#tables.tokens} SET revoked_at = $1, revoked_reason = $2 WHERE revoked_at IS NULL AND ${sql}`,
         params,
       );
@@ -252,7 +254,7 @@ export class PostgresTokenStore implements TokenStore {
     validateRecord(record);
     validateSessionLimit(max, policy);
     const now = options?.now ?? Date.now();
-    return this.#call('addSession', idKey(record.subject), options, (ctx) => this.#transaction<AddSessionResult>(ctx, async (client) => {
+    return this.#call('addSession', idKey(record.subject), options, (db, ctx) => this.#transaction<AddSessionResult>(db, ctx, async (client) => {
       const subjectKey = stringKey(record.subject);
       // One subject's sessions are counted and changed by one transaction at a time, in every process.
       await client.query('SELECT pg_advisory_xact_lock($1::int4, $2::int4)', [SESSION_LOCK_CLASS, subjectKey.readInt32BE(0)]);
@@ -277,14 +279,14 @@ export class PostgresTokenStore implements TokenStore {
   async consume(hash: string, options?: StoreCallOptions): Promise<ConsumeResult> {
     requireString(hash, 'hash');
     const now = options?.now ?? Date.now();
-    return this.#call('consume', hashKey(hash), options, async () => {
+    return this.#call('consume', hashKey(hash), options, async (db) => {
       const key = stringKey(hash);
       // The row lock of the UPDATE serialises racing callers; a loser re-checks `consumed_at IS
       // NULL` after the winner commits and updates nothing.
-      const won = await this.#pool.query<TokenRow>({ name: `${this.#tables.prefix}consume`, text: this.#sql.consume as string, values: [key, now] });
+      const won = await db.query<TokenRow>({ name: `${this.#tables.prefix}consume`, text: this.#sql.consume as string, values: [key, now] });
       const winner = won.rows[0];
       if (winner !== undefined) return { consumed: true, record: rowToRecord(winner) };
-      const found = await this.#pool.query<TokenRow>({ name: `${this.#tables.prefix}get_by_hash`, text: this.#sql.getByHash as string, values: [key] });
+      const found = await db.query<TokenRow>({ name: `${this.#tables.prefix}get_by_hash`, text: this.#sql.getByHash as string, values: [key] });
       const row = found.rows[0];
       if (row === undefined) return { consumed: false, reason: 'not_found' };
       const record = rowToRecord(row);
@@ -300,8 +302,8 @@ export class PostgresTokenStore implements TokenStore {
   async cleanup(now?: number, options?: StoreCallOptions): Promise<number> {
     const at = now ?? options?.now ?? Date.now();
     if (typeof at !== 'number' || !Number.isFinite(at)) throw new StoreInputInvalid('cleanup: now must be a finite number');
-    return this.#call('cleanup', undefined, options, async () => {
-      const result = await this.#pool.query(`DELETE FROM ${this.#tables.tokens} WHERE expires_at <= $1`, [at - this.#retentionMs]);
+    return this.#call('cleanup', undefined, options, async (db) => {
+      const result = await db.query(`DELETE FROM ${this.#tables.tokens} WHERE expires_at <= $1`, [at - this.#retentionMs]);
       return result.rowCount ?? 0;
     });
   }
@@ -313,27 +315,49 @@ export class PostgresTokenStore implements TokenStore {
     if (this.#closePool) await this.#pool.end();
   }
 
-  /** Runs one call: closed check, schema, deadline, error translation. */
-  #call<T>(op: string, key: string | undefined, options: StoreCallOptions | undefined, work: (ctx: CallContext) => Promise<T>): Promise<T> {
+  /**
+   * Runs one call: closed check, schema, deadline, error translation, and one pooled connection
+   * for the call. At the deadline the connection is destroyed rather than returned, so a hung
+   * statement never holds a pool slot past its call.
+   */
+  #call<T>(
+    op: string,
+    key: string | undefined,
+    options: StoreCallOptions | undefined,
+    work: (db: PoolClient, ctx: CallContext) => Promise<T>,
+  ): Promise<T> {
     if (this.#closed) return Promise.reject(closedError(op, this.backend));
     return runCall(op, key, this.#timeoutMs, options?.signal, async (ctx) => {
       if (this.#ready === undefined) await this.#ensureSchema();
-      return work(ctx);
+      const connection = await this.#checkout();
+      if (ctx.cancelled) {
+        connection.release();
+        throw new Error('call ended while waiting for a connection');
+      }
+      ctx.onCancel = () => connection.release(new Error('call deadline passed'));
+      try {
+        const result = await work(connection.client, ctx);
+        connection.release();
+        return result;
+      } catch (err) {
+        connection.release(keepsConnection(err) ? undefined : asError(err));
+        throw err instanceof TransactionFailed ? err.original : err;
+      } finally {
+        ctx.onCancel = undefined;
+      }
     });
   }
 
   #ensureSchema(): Promise<void> {
     if (this.#ready === undefined) {
       const ready = (async () => {
-        const client = await this.#checkout();
-        let failure: unknown;
+        const connection = await this.#checkout();
         try {
-          await migratePostgres(client, this.#tables);
+          await migratePostgres(connection.client, this.#tables);
+          connection.release();
         } catch (err) {
-          failure = err;
+          connection.release(asError(err));
           throw err;
-        } finally {
-          client.release(failure instanceof Error ? failure : undefined);
         }
       })();
       this.#ready = ready;
@@ -347,21 +371,27 @@ export class PostgresTokenStore implements TokenStore {
 
   /**
    * Checks a connection out of the pool. While checked out, pg-pool no longer listens for the
-   * connection's `error` event, and an unheard `error` (server gone between two statements of
-   * a transaction) would crash the process; the listener lives until release.
+   * connection's `error` event, and an unheard `error` (server gone between two statements)
+   * would crash the process; the listener lives until release. Releasing twice is harmless, so
+   * the deadline and the finishing work may both release.
    */
-  async #checkout(): Promise<PoolClient> {
+  async #checkout(): Promise<CheckedOut> {
     const client = await this.#pool.connect();
     const ignore = (): void => {
       // The statement in flight, or the next one, rejects and the call reports StorageError.
     };
     client.on('error', ignore);
-    const release = client.release.bind(client);
-    client.release = (err?: Error | boolean) => {
-      client.off('error', ignore);
-      release(err);
+    let released = false;
+    return {
+      client,
+      release: (err?: Error) => {
+        if (released) return;
+        released = true;
+        client.off('error', ignore);
+        // With an error the pool destroys the connection (pg ends even a busy socket at once).
+        client.release(err);
+      },
     };
-    return client;
   }
 
   /**
@@ -369,23 +399,45 @@ export class PostgresTokenStore implements TokenStore {
    * the call has not already failed (deadline or abort), so a call reported as failed never
    * commits afterwards; any error destroys the connection instead of returning it to the pool.
    */
-  async #transaction<T>(ctx: CallContext, body: (client: PoolClient) => Promise<{ result: T; commit: boolean }>): Promise<T> {
-    const client = await this.#checkout();
-    let failure: Error | undefined;
+  async #transaction<T>(client: PoolClient, ctx: CallContext, body: (client: PoolClient) => Promise<{ result: T; commit: boolean }>): Promise<T> {
+    await client.query('BEGIN');
     try {
-      await client.query('BEGIN');
       const { result, commit } = await body(client);
       if (ctx.cancelled) throw new Error('call timed out or aborted before COMMIT');
       await client.query(commit ? 'COMMIT' : 'ROLLBACK');
       return result;
     } catch (err) {
-      failure = err instanceof Error ? err : new Error(String(err));
-      throw err;
-    } finally {
-      // Releasing with an error discards the connection; the server rolls the transaction back.
-      client.release(failure);
+      // The connection is discarded (see #call); the server rolls the transaction back.
+      throw new TransactionFailed(err);
     }
   }
+}
+
+/** A connection checked out for one call. */
+interface CheckedOut {
+  client: PoolClient;
+  release(err?: Error): void;
+}
+
+/** Marks a failure inside a transaction, whose connection must not be reused. */
+class TransactionFailed extends Error {
+  constructor(readonly original: unknown) {
+    super('transaction failed', { cause: original });
+  }
+}
+
+const asError = (err: unknown): Error => (err instanceof Error ? err : new Error(String(err)));
+
+/**
+ * True when a failed statement left its connection usable: a plain SQL error (constraint,
+ * timeout of the statement) outside a transaction. Connection and shutdown errors (SQLSTATE
+ * classes 08 and 57P) and anything else discard it.
+ */
+function keepsConnection(err: unknown): boolean {
+  if (err instanceof TransactionFailed) return false;
+  if (err instanceof CjwtError) return true;
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code) && !code.startsWith('08') && !code.startsWith('57P');
 }
 
 function requireString(value: unknown, name: string): void {

@@ -136,6 +136,33 @@ describe('postgres faults', () => {
     }
   });
 
+  test('a hung server (SIGSTOP): calls time out, connections are not leaked, service resumes after SIGCONT', async () => {
+    const store = await PostgresTokenStore.connect(server.url, {
+      operationTimeoutMs: TIMEOUT_MS, sweepIntervalMs: 0, tablePrefix: 'hang_', poolOptions: { max: 3 },
+    });
+    try {
+      const now = Date.now();
+      await store.put(record('hang-1', 'alice', now, { hash: 'hash-hang-1' }));
+      await store.revoke('hang-1');
+      await server.pause();
+      try {
+        // Twice the pool size, all at once: each times out on its own deadline.
+        const calls = Array.from({ length: 6 }, (_, i) => rejectsBounded(`isRevoked #${i}`, () => store.isRevoked('hang-1')));
+        await Promise.all(calls);
+        await rejectsBounded('addSession', () => store.addSession(record('hang-2', 'alice', now), 2, 'evict-oldest'));
+      } finally {
+        await server.resume();
+      }
+      // The pool was not left full of hung connections.
+      assert.equal(await store.isRevoked('hang-1'), true);
+      assert.equal((await store.getByHash('hash-hang-1'))?.id, 'hang-1');
+      const added = await store.addSession(record('hang-3', 'alice', now), 2, 'reject');
+      assert.equal(added.added, true);
+    } finally {
+      await store.close();
+    }
+  });
+
   test('a server that accepts but never answers: calls time out with StorageError', async () => {
     const sockets = new Set<Socket>();
     const silent: Server = createServer((socket) => {

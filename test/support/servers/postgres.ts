@@ -34,6 +34,28 @@ export interface PostgresServer {
   shutdown(): Promise<void>;
   /** Starts the server again on the same port and data directory (after `kill`, `shutdown`, or while running). */
   restart(): Promise<void>;
+  /** SIGSTOP to the postmaster and every backend: connections stay open but nothing answers. */
+  pause(): Promise<void>;
+  /** SIGCONT to the processes `pause()` stopped. */
+  resume(): Promise<void>;
+}
+
+/** The postmaster and its children (backends, background workers), from /proc. */
+async function processTree(rootPid: number): Promise<number[]> {
+  const { readdir, readFile } = await import('node:fs/promises');
+  const parents = new Map<number, number>();
+  for (const entry of await readdir('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    const stat = await readFile(`/proc/${entry}/stat`, 'utf8').catch(() => '');
+    // Field 4 (ppid) follows the parenthesised command name, which may itself contain spaces.
+    const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+    if (Number.isFinite(ppid)) parents.set(Number(entry), ppid);
+  }
+  const tree = [rootPid];
+  for (let i = 0; i < tree.length; i++) {
+    for (const [pid, ppid] of parents) if (ppid === tree[i]) tree.push(pid);
+  }
+  return tree;
 }
 
 /** Finds a PostgreSQL binary in the newest installed Debian version directory. */
@@ -109,6 +131,7 @@ export async function startPostgres(): Promise<PostgresServer> {
   const port = await freePort();
   let child: ChildProcess | undefined;
   let stderr = '';
+  let paused: number[] = [];
 
   // A crashed test process must not leave a server behind.
   const onExit = (): void => {
@@ -186,6 +209,15 @@ export async function startPostgres(): Promise<PostgresServer> {
   const stopProcess = async (signal: NodeJS.Signals): Promise<void> => {
     const c = child;
     if (!c) return;
+    // A stopped process would never act on the signal.
+    for (const pid of paused) {
+      try {
+        process.kill(pid, 'SIGCONT');
+      } catch {
+        // Already gone.
+      }
+    }
+    paused = [];
     // Referenced while we wait, or an otherwise idle test process would exit before the server does.
     c.ref();
     c.kill(signal);
@@ -225,6 +257,21 @@ export async function startPostgres(): Promise<PostgresServer> {
     async restart() {
       await stopProcess('SIGINT');
       await launch();
+    },
+    async pause() {
+      if (child?.pid === undefined) throw new Error('server is not running');
+      paused = await processTree(child.pid);
+      for (const pid of paused) process.kill(pid, 'SIGSTOP');
+    },
+    async resume() {
+      for (const pid of paused) {
+        try {
+          process.kill(pid, 'SIGCONT');
+        } catch {
+          // Already gone.
+        }
+      }
+      paused = [];
     },
   };
 }
