@@ -11,6 +11,7 @@ import { decryptCompact, encryptCompact, encryptCompactWith, createJWEDecrypter,
 import { decryptJSON, encryptJSON, type FlattenedJWE, type GeneralJWE } from '../../src/jose/jwe-json.js';
 import { isCjwtError, type CjwtErrorCode } from '../../src/jose/errors.js';
 import type { JWEKey } from '../../src/jose/jwe/types.js';
+import { decodeSegment } from '../../src/jose/jwe/header.js';
 
 const rsa = generateKeyPairSync('rsa', { modulusLength: 2048 });
 const rsa2 = generateKeyPairSync('rsa', { modulusLength: 2048 });
@@ -251,4 +252,21 @@ test('size limit, non-string input, and the precomputed decrypter', () => {
   assert.equal(decrypt(t2).protectedHeader.kid, 'k');
   rejects(() => decrypt(encryptCompact('x', rsa.publicKey, { alg: 'RSA-OAEP', enc: 'A256GCM' })), 'ERR_JOSE_ALG_NOT_ALLOWED');
   rejects(() => encryptCompact('x', aes256, { alg: 'dir', enc: 'A256GCM', header: { epk: {} } }), 'ERR_JWE_INVALID');
+});
+
+test('segments must be canonical base64url', () => {
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+  for (let n = 0; n < 40; n++) {
+    const bytes = randomBytes(n);
+    const s = bytes.toString('base64url');
+    assert.deepEqual(decodeSegment(s, 'x'), bytes);
+    if (s.length % 4 < 2) continue;
+    // Every other last character that decodes to the same bytes is refused.
+    for (const c of alphabet) {
+      const alt = s.slice(0, -1) + c;
+      if (alt === s) continue;
+      if (Buffer.from(alt, 'base64url').equals(bytes)) rejects(() => decodeSegment(alt, 'x'), 'ERR_JWE_INVALID');
+    }
+  }
+  for (const bad of ['a', 'ab=', 'a+b/', 'ab cd']) rejects(() => decodeSegment(bad, 'x'), 'ERR_JWE_INVALID');
 });

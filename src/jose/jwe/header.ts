@@ -7,13 +7,20 @@ import { JOSENotSupported, JWEInvalid } from '../errors.js';
 import type { JWEHeader } from './types.js';
 
 const B64URL = /^[A-Za-z0-9_-]*$/;
+const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
 
-/** Strict base64url decoding that reports a malformed JWE (not a JWS) on bad input. */
+/**
+ * Strict base64url decoding that reports a malformed JWE (not a JWS) on bad input. Canonical
+ * form is checked on the last character's unused bits instead of re-encoding the whole segment.
+ */
 export function decodeSegment(value: string, what: string): Buffer {
-  if (value.length % 4 === 1 || !B64URL.test(value)) throw new JWEInvalid(`${what} is not valid base64url`);
-  const bytes = Buffer.from(value, 'base64url');
-  if (bytes.toString('base64url') !== value) throw new JWEInvalid(`${what} is not canonical base64url`);
-  return bytes;
+  const rest = value.length % 4;
+  if (rest === 1 || !B64URL.test(value)) throw new JWEInvalid(`${what} is not valid base64url`);
+  if (rest !== 0) {
+    const last = ALPHABET.indexOf(value[value.length - 1]!);
+    if ((last & (rest === 2 ? 0x0f : 0x03)) !== 0) throw new JWEInvalid(`${what} is not canonical base64url`);
+  }
+  return Buffer.from(value, 'base64url');
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {
