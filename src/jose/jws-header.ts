@@ -100,7 +100,7 @@ export function parseProtectedHeader(segment: string): JWSHeader {
  */
 export function checkHeaderPolicy(alg: unknown, protectedHeader: JWSHeader | undefined, policy: VerifyPolicy): boolean {
   if (typeof alg !== 'string' || alg.length === 0) throw new JWSInvalid('"alg" header parameter missing or not a string');
-  if (alg.toLowerCase() === 'none') throw new JOSEAlgNotAllowed('alg "none" is never accepted');
+  if (alg.length === 4 && alg.toLowerCase() === 'none') throw new JOSEAlgNotAllowed('alg "none" is never accepted');
   if (policy.algorithms !== undefined && !policy.algorithms.has(alg)) throw new JOSEAlgNotAllowed(`alg "${alg}" is not allowed`);
   if (protectedHeader === undefined) return true;
   const crit = protectedHeader.crit;

@@ -99,7 +99,7 @@ export function signJSON(payload: Uint8Array | string, signers: JSONSigner[], op
   });
   const encodedPayload = b64 === false ? (typeof payload === 'string' ? payload : Buffer.from(payload).toString('utf8')) : encodeBase64url(payload);
   const signatures: JWSJSONSignature[] = prepared.map(({ encodedProtected, header, sign }) => {
-    const signature = sign(`${encodedProtected}.${encodedPayload}`).toString('base64url');
+    const signature = sign(`${encodedProtected}.${encodedPayload}`);
     // Member order follows RFC 7515's examples: protected, header, signature.
     return { ...(encodedProtected === '' ? {} : { protected: encodedProtected }), ...(header === undefined ? {} : { header }), signature };
   });

@@ -78,7 +78,7 @@ function signWith(compiled: CompiledSigningHeader, payload: Uint8Array | string)
   const encodedPayload = encodePayload(payload, compiled.b64);
   if (!compiled.b64 && encodedPayload.includes('.')) throw new JWSInvalid('an unencoded compact payload must not contain "."');
   const input = `${compiled.encodedHeader}.${encodedPayload}`;
-  return `${input}.${compiled.sign(input).toString('base64url')}`;
+  return `${input}.${compiled.sign(input)}`;
 }
 
 /**

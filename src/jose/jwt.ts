@@ -62,7 +62,7 @@ export function createJWTSigner(options: JWTSignerOptions): (claims: JWTClaims) 
   const build = compileClaimsBuilder(options);
   return (claims) => {
     const input = prefix + encodeBase64url(JSON.stringify(build(claims)));
-    return `${input}.${sign(input).toString('base64url')}`;
+    return `${input}.${sign(input)}`;
   };
 }
 
