@@ -38,6 +38,10 @@ export interface RedisServer {
   shutdown(): Promise<void>;
   /** Starts the server again on the same port and directory (stopping it first if running). */
   restart(): Promise<void>;
+  /** SIGSTOP: the server keeps its connections open but answers nothing (a hung server). */
+  freeze(): void;
+  /** SIGCONT after {@link freeze}. */
+  thaw(): void;
 }
 
 /** Throws a clear message when Debian's redis-server package is missing. */
@@ -184,6 +188,8 @@ export async function startRedis(options: StartRedisOptions = {}): Promise<Redis
     // Referenced while we wait, or an otherwise idle test process would exit before the server does.
     c.ref();
     c.kill(signal);
+    // A frozen (SIGSTOPped) server would hold SIGTERM until continued.
+    if (signal !== 'SIGKILL') c.kill('SIGCONT');
     await waitExit(c);
     child = undefined;
   };
@@ -218,6 +224,12 @@ export async function startRedis(options: StartRedisOptions = {}): Promise<Redis
     async restart() {
       await stopProcess('SIGTERM');
       await launch();
+    },
+    freeze() {
+      child?.kill('SIGSTOP');
+    },
+    thaw() {
+      child?.kill('SIGCONT');
     },
   };
 }
