@@ -20,3 +20,13 @@ export {
   type JWTClaims, type JWTClaimsOptions, type JWTSignOptions, type JWTSignerOptions, type JWTVerifyOptions, type JWTVerifyResult,
 } from './jwt.js';
 export { generateRandomToken, getTokenExpirationTime, getTokenSubject, hashSHA256, isTokenExpired, isValidJWTFormat } from './utils.js';
+
+// --- JWE --- (owner: helper "jwe"; compact and JSON serialization, key management, content encryption)
+export {
+  createJWEDecrypter, createJWEEncrypter, decryptCompact, encryptCompact, keyManagementAlgorithmsForKey,
+  type ContentEncryptionAlgorithm, type JWEDecryptOptions, type JWEDecryptResult, type JWEEncryptOptions, type JWEHeader,
+  type JWEKey, type JWEKeyResolver, type KeyManagementAlgorithm,
+} from './jwe.js';
+export { decryptJSON, encryptJSON, type FlattenedJWE, type GeneralJWE, type JWEJSONDecryptResult, type JWEJSONEncryptOptions, type JWERecipient } from './jwe-json.js';
+export { CONTENT_ENCRYPTION_ALGORITHMS } from './jwe/content.js';
+export { KEY_MANAGEMENT_ALGORITHMS } from './jwe/key-management.js';
