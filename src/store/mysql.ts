@@ -378,16 +378,19 @@ export class MySqlTokenStore implements TokenStore {
   /** Runs `fn` on one pooled connection prepared for exact BLOB ordering; destroyed on abort. */
   async #withConnection<T>(abort: AbortSignal, fn: (conn: PoolConnection) => Promise<T>): Promise<T> {
     const conn = await this.#pool.getConnection();
+    if (abort.aborted) {
+      // The call gave up while waiting for a free connection; the connection itself is fine.
+      conn.release();
+      throw abort.reason;
+    }
     let broken = false;
     const onAbort = (): void => {
       broken = true;
       // Closing the socket makes the server roll back and drop any locks we hold.
       conn.destroy();
     };
-    if (abort.aborted) onAbort();
-    else abort.addEventListener('abort', onAbort, { once: true });
+    abort.addEventListener('abort', onAbort, { once: true });
     try {
-      if (abort.aborted) throw abort.reason;
       const core = (conn as unknown as { connection: object }).connection;
       if (!this.#sessionReady.has(core)) {
         await conn.query(`SET SESSION max_sort_length = ${SORT_LENGTH}`);
