@@ -244,20 +244,26 @@ return 0
 
 /**
  * Standalone servers only (keys of several slots): KEYS: pointer. ARGV: mode ('i' id pointer,
- * 'h' hash pointer), key prefix, id (mode 'i') or hash (mode 'h').
- * Follows the pointer to the record in one round trip; returns HGETALL or {}.
+ * 'h' hash pointer), key prefix, id (mode 'i') or hash (mode 'h'), and optionally one field name.
+ * Follows the pointer to the record in one round trip; returns HGETALL or {} (with a field name:
+ * that field's value or nil).
  */
 export const FOLLOW_POINTER = script('follow_pointer', `
+local function none()
+  if ARGV[4] then return false end
+  return {}
+end
 local p = redis.call('GET', KEYS[1])
-if not p then return {} end
+if not p then return none() end
 local rkey
 if ARGV[1] == 'i' then
-  if #p ~= 43 then return {} end
+  if #p ~= 43 then return none() end
   rkey = ARGV[2] .. '{s:' .. p .. '}:r:' .. ARGV[3]
 else
-  if #p <= 43 then return {} end
+  if #p <= 43 then return none() end
   rkey = ARGV[2] .. '{s:' .. string.sub(p, 1, 43) .. '}:r:' .. string.sub(p, 44)
-  if redis.call('HGET', rkey, 'h') ~= ARGV[3] then return {} end
+  if redis.call('HGET', rkey, 'h') ~= ARGV[3] then return none() end
 end
+if ARGV[4] then return redis.call('HGET', rkey, ARGV[4]) end
 return redis.call('HGETALL', rkey)
 `);

@@ -393,9 +393,9 @@ export class RedisTokenStore implements TokenStore {
   async isRevoked(id: string, options?: StoreCallOptions): Promise<boolean> {
     return this.#call('isRevoked', idKey(id), options, async () => {
       if (!this.#cluster) {
-        const pairs = await this.#eval(FOLLOW_POINTER, [this.#keys.idPointer(id)], ['i', this.#keys.prefix, id]);
-        const record = recordFromPairs(pairs);
-        return record !== undefined && record.id === id && record.revokedAt !== undefined;
+        // The record key embeds the id, so the pointer leads to this id's record only.
+        const revokedAt = await this.#eval(FOLLOW_POINTER, [this.#keys.idPointer(id)], ['i', this.#keys.prefix, id, 'ra']);
+        return revokedAt !== null;
       }
       const s = await this.#subjectOfId(id);
       if (s === undefined) return false;
