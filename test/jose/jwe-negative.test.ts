@@ -270,3 +270,43 @@ test('segments must be canonical base64url', () => {
   }
   for (const bad of ['a', 'ab=', 'a+b/', 'ab cd']) rejects(() => decodeSegment(bad, 'x'), 'ERR_JWE_INVALID');
 });
+
+test('fuzz: random mutations of valid tokens only ever raise typed errors', () => {
+  let state = 0x9e3779b9;
+  const next = (n: number): number => {
+    state ^= state << 13; state ^= state >>> 17; state ^= state << 5;
+    return (state >>> 0) % n;
+  };
+  const chars = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.=+/ {}"';
+  let accepted = 0;
+  for (let i = 0; i < 600; i++) {
+    const { token, key } = samples[i % samples.length]!;
+    let mutated = token;
+    for (let m = 0, count = 1 + next(3); m < count; m++) {
+      const at = next(mutated.length);
+      const kind = next(3);
+      const c = chars[next(chars.length)]!;
+      mutated = kind === 0 ? mutated.slice(0, at) + c + mutated.slice(at + 1) : kind === 1 ? mutated.slice(0, at) + mutated.slice(at + 1) : mutated.slice(0, at) + c + mutated.slice(at);
+    }
+    try {
+      decryptCompact(mutated, key);
+      // Only a mutation that left the token equal (or canonically equal) may decrypt.
+      accepted++;
+      assert.equal(mutated, token);
+    } catch (err) {
+      assert.ok(isCjwtError(err), `untyped error for a mutated token: ${String(err)}`);
+    }
+  }
+  assert.ok(accepted < 20);
+});
+
+test('X448 and P-521 round trip in compact and JSON form', () => {
+  for (const pair of [generateKeyPairSync('x448'), generateKeyPairSync('ec', { namedCurve: 'P-521' })]) {
+    for (const alg of ['ECDH-ES', 'ECDH-ES+A256KW'] as const) {
+      const token = encryptCompact('curves', pair.publicKey, { alg, enc: 'A256CBC-HS512' });
+      assert.equal(decryptCompact(token, pair.privateKey).plaintext.toString(), 'curves');
+      const json = encryptJSON('curves', { enc: 'A192GCM', recipients: [{ key: pair.publicKey, alg }], flattened: true });
+      assert.equal(decryptJSON(json, pair.privateKey).plaintext.toString(), 'curves');
+    }
+  }
+});
