@@ -131,11 +131,11 @@ describe('RedisTokenStore specifics', { timeout: 60_000 }, () => {
     const base = { kind: 'session', subject: 'limited', expiresAt: now + HOUR };
     assert.equal((await store.addSession({ ...base, id: 's1', hash: 'sh1', issuedAt: now }, 1, 'reject')).added, true);
     const keysBefore = (await client.keys('*')).sort();
-    const members = await client.zrange('k:{g}:z', 0, -1);
+    const members = await client.zrange('k:{g}:z', '0', '-1');
     const result = await store.addSession({ ...base, id: 's2', hash: 'sh2', familyId: 'f', issuedAt: now + 1 }, 1, 'reject');
     assert.deepEqual(result, { added: false, reason: 'max_sessions_exceeded', live: 1 });
     assert.deepEqual((await client.keys('*')).sort(), keysBefore);
-    assert.deepEqual(await client.zrange('k:{g}:z', 0, -1), members);
+    assert.deepEqual(await client.zrange('k:{g}:z', '0', '-1'), members);
   });
 
   it('moving a record to another subject removes it from the old subject', async () => {
