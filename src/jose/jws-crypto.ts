@@ -100,8 +100,10 @@ export function prepareKey(key: KeyObject): PreparedKey {
     signer(alg) {
       let fn = signers.get(alg);
       if (fn === undefined) {
+        // checkKeyForAlgorithm says precisely why (too weak, wrong type, wrong curve) when it can.
+        const spec = checkKeyForAlgorithm(key, alg, 'sign');
         if (!algorithms.has(alg)) throw new JOSEAlgNotAllowed(`alg "${alg}" cannot be used with this key`);
-        fn = buildSigner(key, checkKeyForAlgorithm(key, alg, 'sign'));
+        fn = buildSigner(key, spec);
         signers.set(alg, fn);
       }
       return fn;
