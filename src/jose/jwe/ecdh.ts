@@ -7,17 +7,16 @@
 import { createECDH, createPublicKey, diffieHellman, generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { Buffer } from 'node:buffer';
 import { JWEInvalid } from '../errors.js';
+import { decodeSegment } from './header.js';
 import { EC_CURVES, type PreparedKey } from './prepared-key.js';
 
 type ECKey = Extract<PreparedKey, { kind: 'ec' }>;
 type OKPKey = Extract<PreparedKey, { kind: 'okp' }>;
 
-const B64URL = /^[A-Za-z0-9_-]+$/;
-
 function coordinate(value: unknown, length: number): Buffer {
-  if (typeof value !== 'string' || !B64URL.test(value)) throw new JWEInvalid('invalid "epk" header parameter');
-  const bytes = Buffer.from(value, 'base64url');
-  if (bytes.length !== length || bytes.toString('base64url') !== value) throw new JWEInvalid('invalid "epk" header parameter');
+  if (typeof value !== 'string') throw new JWEInvalid('invalid "epk" header parameter');
+  const bytes = decodeSegment(value, '"epk" coordinate');
+  if (bytes.length !== length) throw new JWEInvalid('invalid "epk" header parameter');
   return bytes;
 }
 
@@ -34,7 +33,11 @@ export function parseEphemeralKey(epk: unknown, recipient: ECKey | OKPKey): Buff
   if (recipient.kind === 'ec') {
     if (jwk.kty !== 'EC') throw new JWEInvalid('invalid "epk" key type');
     const n = EC_CURVES[recipient.crv].coordinateLength;
-    return Buffer.concat([Buffer.of(4), coordinate(jwk.x, n), coordinate(jwk.y, n)]);
+    const point = Buffer.allocUnsafe(1 + 2 * n);
+    point[0] = 4;
+    point.set(coordinate(jwk.x, n), 1);
+    point.set(coordinate(jwk.y, n), 1 + n);
+    return point;
   }
   if (jwk.kty !== 'OKP') throw new JWEInvalid('invalid "epk" key type');
   const x = coordinate(jwk.x, recipient.crv === 'X25519' ? 32 : 56);
@@ -66,9 +69,12 @@ export function recipientSharedSecret(recipient: ECKey | OKPKey, ephemeral: Buff
 export function senderSharedSecret(recipient: ECKey | OKPKey, fixedEphemeral?: KeyObject): { epk: Record<string, string>; z: Buffer } {
   if (recipient.kind === 'ec') {
     const ecdh = createECDH(EC_CURVES[recipient.crv].openssl);
-    if (fixedEphemeral === undefined) ecdh.generateKeys();
-    else ecdh.setPrivateKey(Buffer.from(fixedEphemeral.export({ format: 'jwk' }).d ?? '', 'base64url'));
-    const point = ecdh.getPublicKey();
+    let point: Buffer;
+    if (fixedEphemeral === undefined) point = ecdh.generateKeys();
+    else {
+      ecdh.setPrivateKey(Buffer.from(fixedEphemeral.export({ format: 'jwk' }).d ?? '', 'base64url'));
+      point = ecdh.getPublicKey();
+    }
     const n = EC_CURVES[recipient.crv].coordinateLength;
     const epk = { kty: 'EC', crv: recipient.crv, x: point.subarray(1, 1 + n).toString('base64url'), y: point.subarray(1 + n).toString('base64url') };
     return { epk, z: ecdh.computeSecret(recipient.publicPoint) };

@@ -9,6 +9,7 @@ import { Buffer } from 'node:buffer';
 import { JWEInvalid } from '../errors.js';
 import { aesGcmKeyUnwrap, aesGcmKeyWrap, aesKeyUnwrap, aesKeyWrap } from './aes-kw.js';
 import { concatKdf, concatKdfOtherInfo } from './concat-kdf.js';
+import { decodeSegment } from './header.js';
 import { parseEphemeralKey, recipientSharedSecret, senderSharedSecret } from './ecdh.js';
 import { DEFAULT_PBES2_COUNT, MIN_PBES2_SALT_LENGTH, pbes2DeriveKey } from './pbes2.js';
 import type { PreparedKey } from './prepared-key.js';
@@ -62,10 +63,8 @@ function newCek(enc: ContentEncryption, options: KeyManagementEncryptOptions): B
 function headerBytes(header: JWEHeader, name: 'iv' | 'tag' | 'p2s' | 'apu' | 'apv', required: boolean): Buffer {
   const value = header[name];
   if (value === undefined && !required) return Buffer.alloc(0);
-  if (typeof value !== 'string' || !/^[A-Za-z0-9_-]*$/.test(value)) throw new JWEInvalid(`invalid "${name}" header parameter`);
-  const bytes = Buffer.from(value, 'base64url');
-  if (bytes.toString('base64url') !== value) throw new JWEInvalid(`invalid "${name}" header parameter`);
-  return bytes;
+  if (typeof value !== 'string') throw new JWEInvalid(`invalid "${name}" header parameter`);
+  return decodeSegment(value, `"${name}" header parameter`);
 }
 
 function secretOfLength(key: PreparedKey, length: number): key is Extract<PreparedKey, { kind: 'secret' }> {
@@ -142,9 +141,18 @@ function ecdhEs(wrapBits?: 128 | 192 | 256): KeyManagement {
   const fits = (key: PreparedKey, forDecryption: boolean): boolean =>
     (key.kind === 'ec' && (!forDecryption || key.ecdh !== undefined)) || (key.kind === 'okp' && (!forDecryption || key.isPrivate));
   // The KDF's AlgorithmID is `enc` for direct agreement and `alg` when the result wraps a CEK.
+  // OtherInfo without apu/apv depends only on the algorithm and length: computed once per enc.
+  const plainOtherInfo = new Map<string, Buffer>();
   const derive = (z: Buffer, alg: string, encName: string, enc: ContentEncryption, header: JWEHeader): Buffer => {
     const length = wrapBits === undefined ? enc.cekLength : wrapBits / 8;
-    const other = concatKdfOtherInfo(wrapBits === undefined ? encName : alg, headerBytes(header, 'apu', false), headerBytes(header, 'apv', false), length);
+    const algorithmId = wrapBits === undefined ? encName : alg;
+    let other: Buffer | undefined;
+    if (header.apu === undefined && header.apv === undefined) {
+      other = plainOtherInfo.get(algorithmId);
+      if (other === undefined) plainOtherInfo.set(algorithmId, (other = concatKdfOtherInfo(algorithmId, Buffer.alloc(0), Buffer.alloc(0), length)));
+    } else {
+      other = concatKdfOtherInfo(algorithmId, headerBytes(header, 'apu', false), headerBytes(header, 'apv', false), length);
+    }
     return concatKdf(z, other, length);
   };
   const alg = wrapBits === undefined ? 'ECDH-ES' : `ECDH-ES+A${wrapBits}KW`;
