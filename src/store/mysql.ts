@@ -4,14 +4,15 @@
  */
 import type { Pool, PoolConnection, PoolOptions, ResultSetHeader, RowDataPacket } from 'mysql2/promise';
 import type * as MySql2Module from 'mysql2/promise';
-import { StorageError, StoreConflict, StoreInputInvalid } from '../jose/errors.js';
+import { StorageError, StoreInputInvalid } from '../jose/errors.js';
 import type {
   AddSessionResult, ConsumeResult, RevokeResult, SessionLimitPolicy, StoreCallOptions, TokenFilter,
   TokenPage, TokenPageResult, TokenRecord, TokenStore, TokenStoreOptions,
 } from './types.js';
-import { isDuplicateKey, isRetryableTransactionError, withDeadline } from './mysql-call.js';
+import { inTransaction, withDeadline, withPooledConnection } from './mysql-call.js';
+import { upsertRecord } from './mysql-upsert.js';
 import {
-  READ_COLUMNS, RECORD_COLUMNS, bytes, digest, filterCondition, isWellFormed, recordParams, rowToRecord, withoutLifecycleFields,
+  READ_COLUMNS, bytes, digest, filterCondition, isWellFormed, rowToRecord, withoutLifecycleFields,
   type SqlCondition, type TokenRow,
 } from './mysql-row.js';
 import { mysqlTables, runMySqlMigrations } from './mysql-schema.js';
@@ -45,11 +46,6 @@ const DEFAULT_SWEEP_MS = 60_000;
 const CLEANUP_BATCH = 5000;
 const SCAN_BATCH = 500;
 const IN_CHUNK = 64;
-// BLOB columns sort on their first max_sort_length bytes only (default 1024). 64 KiB keeps ids up
-// to that size in exact order while the default 2 MiB sort buffer still fits a page; larger
-// values make the server fail the sort (ER_OUT_OF_SORTMEMORY).
-const SORT_LENGTH = 64 * 1024;
-const MAX_TX_ATTEMPTS = 5;
 
 type MySql2 = typeof MySql2Module;
 type Row = TokenRow & RowDataPacket;
@@ -149,7 +145,8 @@ export class MySqlTokenStore implements TokenStore {
 
   async put(record: TokenRecord, options?: StoreCallOptions): Promise<void> {
     validateRecord(record);
-    await this.#call('put', recordKey(record), options, (conn) => this.#upsert(conn, record));
+    const encoded = encodeRecord(withoutLifecycleFields(record));
+    await this.#call('put', recordKey(record), options, (conn) => upsertRecord(conn, this.#tables.tokens, record, encoded));
   }
 
   async get(id: string, options?: StoreCallOptions): Promise<TokenRecord | undefined> {
@@ -266,7 +263,7 @@ export class MySqlTokenStore implements TokenStore {
     validateSessionLimit(max, policy);
     const encoded = encodeRecord(withoutLifecycleFields(record));
     return this.#call('addSession', recordKey(record), options, (conn, abort) =>
-      this.#transaction(conn, abort, async (): Promise<AddSessionResult> => {
+      inTransaction(conn, abort, async (): Promise<AddSessionResult> => {
         const now = callNow(options);
         // The subject's lock row serialises concurrent addSession calls for that subject across
         // processes; it is held until COMMIT/ROLLBACK.
@@ -285,7 +282,7 @@ export class MySqlTokenStore implements TokenStore {
           for (const session of sessionsToEvict(live, max)) evicted.push(session.id);
           await this.#revokeDigests(conn, evicted.map(digest), now, bytes('session_limit'));
         }
-        await this.#upsertEncoded(conn, record, encoded);
+        await upsertRecord(conn, this.#tables.tokens, record, encoded);
         return { added: true, evicted };
       }));
   }
@@ -344,7 +341,7 @@ export class MySqlTokenStore implements TokenStore {
     fn: (conn: PoolConnection, abort: AbortSignal) => Promise<T>, needsSchema = true): Promise<T> {
     if (this.#closed) throw closedError(op, this.backend);
     return withDeadline(op, key, options?.signal, this.#timeoutMs, (abort) =>
-      this.#withConnection(abort, async (conn) => {
+      withPooledConnection(this.#pool, abort, this.#sessionReady, async (conn) => {
         if (needsSchema) await this.#ensureSchema(conn);
         return fn(conn, abort);
       }));
@@ -372,55 +369,6 @@ export class MySqlTokenStore implements TokenStore {
       // A failed background sweep is retried on the next tick; callers' own calls report outages.
     } finally {
       this.#sweeping = false;
-    }
-  }
-
-  /** Runs `fn` on one pooled connection prepared for exact BLOB ordering; destroyed on abort. */
-  async #withConnection<T>(abort: AbortSignal, fn: (conn: PoolConnection) => Promise<T>): Promise<T> {
-    const conn = await this.#pool.getConnection();
-    if (abort.aborted) {
-      // The call gave up while waiting for a free connection; the connection itself is fine.
-      conn.release();
-      throw abort.reason;
-    }
-    let broken = false;
-    const onAbort = (): void => {
-      broken = true;
-      // Closing the socket makes the server roll back and drop any locks we hold.
-      conn.destroy();
-    };
-    abort.addEventListener('abort', onAbort, { once: true });
-    try {
-      const core = (conn as unknown as { connection: object }).connection;
-      if (!this.#sessionReady.has(core)) {
-        await conn.query(`SET SESSION max_sort_length = ${SORT_LENGTH}`);
-        this.#sessionReady.add(core);
-      }
-      return await fn(conn);
-    } catch (err) {
-      if ((err as { fatal?: unknown } | null)?.fatal === true && !broken) {
-        broken = true;
-        conn.destroy();
-      }
-      throw err;
-    } finally {
-      abort.removeEventListener('abort', onAbort);
-      if (!broken) conn.release();
-    }
-  }
-
-  /** BEGIN ... COMMIT around `fn` on `conn`, retried on deadlock; `added: false` rolls back. */
-  async #transaction<T extends { added: boolean }>(conn: PoolConnection, abort: AbortSignal, fn: () => Promise<T>): Promise<T> {
-    for (let attempt = 1; ; attempt++) {
-      await conn.query('START TRANSACTION');
-      try {
-        const result = await fn();
-        await conn.query(result.added ? 'COMMIT' : 'ROLLBACK');
-        return result;
-      } catch (err) {
-        await conn.query('ROLLBACK').catch(() => undefined);
-        if (attempt >= MAX_TX_ATTEMPTS || abort.aborted || !isRetryableTransactionError(err)) throw err;
-      }
     }
   }
 
@@ -473,48 +421,12 @@ export class MySqlTokenStore implements TokenStore {
     return revoked;
   }
 
-  async #upsert(conn: PoolConnection, record: TokenRecord): Promise<void> {
-    await this.#upsertEncoded(conn, record, encodeRecord(withoutLifecycleFields(record)));
-  }
-
-  /**
-   * INSERT, or UPDATE when the id exists; a hash held by another id is a StoreConflict. (Not
-   * `ON DUPLICATE KEY UPDATE`: with two unique keys it would overwrite the row owning the hash.)
-   */
-  async #upsertEncoded(conn: PoolConnection, record: TokenRecord, encoded: string): Promise<void> {
-    const params = recordParams(record, encoded);
-    try {
-      await conn.execute(
-        `INSERT INTO ${this.#tables.tokens} (${RECORD_COLUMNS.join(', ')}) VALUES (${RECORD_COLUMNS.map(() => '?').join(', ')})`,
-        params);
-      return;
-    } catch (err) {
-      if (isDuplicateKey(err, 'hash_digest')) throw hashTaken();
-      if (!isDuplicateKey(err, 'PRIMARY')) throw err;
-    }
-    const assignments = RECORD_COLUMNS.slice(2).map((c) => `${c} = ?`).join(', ');
-    try {
-      const [result] = await conn.execute<ResultSetHeader>(
-        `UPDATE ${this.#tables.tokens} SET ${assignments} WHERE id_digest = ? AND id = ?`,
-        [...params.slice(2), ...params.slice(0, 2)]);
-      if (result.affectedRows === 0) {
-        throw new StorageError({ op: 'put', key: idKey(record.id), detail: 'id digest collides with another record' });
-      }
-    } catch (err) {
-      if (isDuplicateKey(err, 'hash_digest')) throw hashTaken();
-      throw err;
-    }
-  }
 }
 
 function checkReason(reason: unknown): void {
   if (reason !== undefined && (typeof reason !== 'string' || !isWellFormed(reason))) {
     throw new StoreInputInvalid('revocation reason must be a well-formed string');
   }
-}
-
-function hashTaken(): StoreConflict {
-  return new StoreConflict('another record already has this token hash');
 }
 
 /**

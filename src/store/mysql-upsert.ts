@@ -1,0 +1,47 @@
+/**
+ * The write of one record for {@link MySqlTokenStore} (`put`, and the insert of `addSession`).
+ */
+import type { PoolConnection, ResultSetHeader } from 'mysql2/promise';
+import { StorageError, StoreConflict } from '../jose/errors.js';
+import { isDuplicateKey } from './mysql-call.js';
+import { RECORD_COLUMNS, recordParams } from './mysql-row.js';
+import { idKey } from './record-codec.js';
+import type { TokenRecord } from './types.js';
+
+const INSERT_COLUMNS = RECORD_COLUMNS.join(', ');
+const INSERT_VALUES = RECORD_COLUMNS.map(() => '?').join(', ');
+// Everything but the key columns (id_digest, id), which select the row.
+const UPDATE_ASSIGNMENTS = RECORD_COLUMNS.slice(2).map((c) => `${c} = ?`).join(', ');
+
+function hashTaken(): StoreConflict {
+  return new StoreConflict('another record already has this token hash');
+}
+
+/**
+ * Inserts `record` into `table`, or replaces the row with the same id; a hash owned by another
+ * id is a {@link StoreConflict}. Not `INSERT ... ON DUPLICATE KEY UPDATE`: with two unique keys
+ * that would overwrite whichever row owns the hash. New records (the common case) cost one
+ * statement. `encoded` is the record's JSON document without its lifecycle fields.
+ */
+export async function upsertRecord(conn: PoolConnection, table: string, record: TokenRecord, encoded: string): Promise<void> {
+  const params = recordParams(record, encoded);
+  try {
+    await conn.execute(`INSERT INTO ${table} (${INSERT_COLUMNS}) VALUES (${INSERT_VALUES})`, params);
+    return;
+  } catch (err) {
+    if (isDuplicateKey(err, 'hash_digest')) throw hashTaken();
+    if (!isDuplicateKey(err, 'PRIMARY')) throw err;
+  }
+  try {
+    const [result] = await conn.execute<ResultSetHeader>(
+      `UPDATE ${table} SET ${UPDATE_ASSIGNMENTS} WHERE id_digest = ? AND id = ?`,
+      [...params.slice(2), ...params.slice(0, 2)]);
+    if (result.affectedRows === 0) {
+      // Only a SHA-256 collision between two different ids (or a concurrent delete) gets here.
+      throw new StorageError({ op: 'put', key: idKey(record.id), detail: 'record changed concurrently; retry' });
+    }
+  } catch (err) {
+    if (isDuplicateKey(err, 'hash_digest')) throw hashTaken();
+    throw err;
+  }
+}
