@@ -1,0 +1,14 @@
+/**
+ * JWTManager and its companions: metrics, audit log, token chunking and cookie chunks.
+ */
+export { JWTManager, type ManagerKeyInfo } from './manager.js';
+export type {
+  GenerateTokenOptions, GeneratedToken, InvalidTokenResult, JWTManagerConfig, JWTManagerInit, KeyInput, ValidTokenResult, VerifyTokenResult,
+} from './types.js';
+export { InvalidToken, ValidToken } from './verify-result.js';
+export { REGISTERED_CLAIMS } from './token-claims.js';
+export { chunkToken, reassembleToken, tokenChunkId, type TokenChunks } from './chunking.js';
+export { fromCookieChunks, staleCookieChunks, toCookieChunks, type CookieChunk } from './cookie-chunks.js';
+export { AuditLog, type AuditAction, type AuditEntry, type AuditLogOptions, type AuditQuery, type AuditSink } from '../lifecycle/audit.js';
+export { TokenMetrics, type LatencySummary, type MetricsSnapshot } from '../lifecycle/metrics.js';
+export { LatencyHistogram } from '../lifecycle/latency-histogram.js';

@@ -1,0 +1,98 @@
+/**
+ * Configuration and result types of JWTManager.
+ */
+import type { KeyObject } from 'node:crypto';
+import type { JWSAlgorithm } from '../jose/algorithms.js';
+import type { CjwtError } from '../jose/errors.js';
+import type { JWTClaims } from '../jose/jwt.js';
+import type { JWK } from '../jose/keys.js';
+import type { KeyRing } from '../keys/key-ring.js';
+import type { AuditLogOptions } from '../lifecycle/audit.js';
+
+/** A signing key as the manager accepts it: a `KeyObject`, a PEM string, a JWK, or HMAC secret bytes. */
+export type KeyInput = KeyObject | string | JWK | Uint8Array;
+
+/** JWTManager configuration (the JWT provider seed's options, TypeScript names). */
+export interface JWTManagerConfig {
+  /** Signing algorithm. Default: from the key (RS256, ES256, HS256, EdDSA); ES256 when a key is generated. */
+  algorithm?: JWSAlgorithm;
+  /** Lifetime of issued tokens: seconds or `'15m'`. Default `'1h'`. */
+  defaultTtl?: number | string;
+  /** `iss` of issued tokens, and the issuer verification expects. */
+  issuer?: string;
+  /** `aud` of issued tokens, and the audience(s) verification accepts. */
+  audience?: string | string[];
+  /** Tokens must carry `iss` (matching `issuer` when set). Default: true when `issuer` is set. */
+  requireIssuer?: boolean;
+  /** Tokens must carry `aud` (intersecting `audience` when set). Default: true when `audience` is set. */
+  requireAudience?: boolean;
+  /** `kid` of the signing key (default: RFC 7638 thumbprint, random for secrets). */
+  keyId?: string;
+  /** Largest accepted (and issued) token, in characters. Default 8192. */
+  maxTokenSize?: number;
+  /** Allowed clock skew for exp/nbf: seconds or `'30s'`. Default 0. */
+  clockTolerance?: number | string;
+  /** Header `typ` of issued tokens. Default `JWT`. */
+  typ?: string;
+  /** Verify tokens without `kid` (by alg). Default false. */
+  allowKidless?: boolean;
+  /** Count issuing and verification. Default true. */
+  metrics?: boolean;
+  /** Audit log options, or false for none. Default: in memory, 1000 entries. */
+  audit?: AuditLogOptions | false;
+  /** Which verifications to audit. Default `'all'`. */
+  auditVerifications?: 'all' | 'failures' | 'none';
+  /** Clock in epoch milliseconds, for tests. Default `Date.now` (or the KeyRing's clock). */
+  now?: () => number;
+}
+
+/** Constructor input: the configuration plus a key or a key ring (neither: a key is generated). */
+export interface JWTManagerInit extends JWTManagerConfig {
+  key?: KeyInput;
+  keyRing?: KeyRing;
+}
+
+/** Options of `generateToken`. Times are `Date`s or epoch seconds. */
+export interface GenerateTokenOptions {
+  issuer?: string;
+  subject?: string;
+  audience?: string | string[];
+  /** Absolute expiry; default `issuedAt + defaultTtl`. */
+  expiresAt?: Date | number;
+  /** Relative expiry (seconds or `'15m'`), instead of `expiresAt`. */
+  expiresIn?: number | string;
+  notBefore?: Date | number;
+  /** Default now. */
+  issuedAt?: Date | number;
+  /** `jti`; a random one (128 bits) when absent. */
+  jwtId?: string;
+  /** Further claims; registered claim names are refused here. */
+  customClaims?: Record<string, unknown>;
+}
+
+/** An issued token. */
+export interface GeneratedToken {
+  token: string;
+  claims: JWTClaims;
+  expiresAt: Date;
+  issuedAt: Date;
+  jwtId: string;
+}
+
+/** A token that verified. */
+export interface ValidTokenResult {
+  readonly valid: true;
+  readonly claims: JWTClaims;
+  readonly subject: string | undefined;
+  /** The claims other than iss, sub, aud, exp, nbf, iat, jti. */
+  readonly customClaims: Record<string, unknown>;
+}
+
+/** A token that did not verify; `error.code` says why. */
+export interface InvalidTokenResult {
+  readonly valid: false;
+  readonly error: CjwtError;
+}
+
+/** Result of `verifyToken`. */
+export type VerifyTokenResult = ValidTokenResult | InvalidTokenResult;
