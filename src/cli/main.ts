@@ -1,6 +1,40 @@
 #!/usr/bin/env node
-/** The `cjwt` command-line tool. */
-import { Command } from 'commander';
+/**
+ * The `cjwt` command-line tool: keygen, sign, verify, decode, encrypt, decrypt. Exit codes: 0 on
+ * success, 1 when a token is invalid (stderr: `CODE: message`), 2 for unusable arguments or keys.
+ */
+import { Command, CommanderError } from 'commander';
+import { registerDecode } from './decode.js';
+import { registerDecrypt } from './decrypt.js';
+import { registerEncrypt } from './encrypt.js';
+import { EXIT_OK, EXIT_USAGE } from './io.js';
+import { registerKeygen } from './keygen.js';
+import { registerSign } from './sign.js';
+import { registerVerify } from './verify.js';
 
-const program = new Command('cjwt').description('Issue, verify and inspect JSON Web Tokens');
-program.parse();
+/** Builds the `cjwt` program with every command registered. */
+function buildProgram(): Command {
+  const program = new Command('cjwt')
+    .description('Issue, verify and inspect JSON Web Tokens (JWS, JWE, JWK)')
+    .version('0.1.0')
+    .showHelpAfterError('(run with --help for usage)')
+    // Commander's own errors (unknown option, missing argument) are usage errors: exit 2.
+    .exitOverride();
+  registerKeygen(program);
+  registerSign(program);
+  registerVerify(program);
+  registerDecode(program);
+  registerEncrypt(program);
+  registerDecrypt(program);
+  return program;
+}
+
+try {
+  await buildProgram().parseAsync(process.argv);
+} catch (err) {
+  if (err instanceof CommanderError) {
+    process.exitCode = err.exitCode === 0 ? EXIT_OK : EXIT_USAGE;
+  } else {
+    throw err;
+  }
+}
