@@ -122,6 +122,7 @@ export function runConformanceSuite(name: string, open: OpenStore, options: Conf
         await rejectsWith(store.put(make({ subject, id: '' })), 'ERR_STORE_INVALID_INPUT');
         await rejectsWith(store.put(make({ subject, expiresAt: Number.NaN })), 'ERR_STORE_INVALID_INPUT');
         await rejectsWith(store.put({ ...make({ subject }), subject: 42 as unknown as string }), 'ERR_STORE_INVALID_INPUT');
+        await rejectsWith(store.put(make({ subject, data: { big: 1n } })), 'ERR_STORE_INVALID_INPUT');
         await rejectsWith(store.list({ subject }, { limit: 0 }), 'ERR_STORE_INVALID_INPUT');
         await rejectsWith(store.list({ subject }, { cursor: 'not a cursor!' }), 'ERR_STORE_INVALID_INPUT');
         await rejectsWith(store.list({ subject, status: 'bogus' as 'active' }), 'ERR_STORE_INVALID_INPUT');

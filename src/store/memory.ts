@@ -6,7 +6,7 @@
 import { StoreConflict } from '../jose/errors.js';
 import { MultiIndex } from './multi-index.js';
 import {
-  closedError, compareRecords, consumeRefusal, decodeCursor, hashKey, idKey, isLive, matchesFilter,
+  closedError, compareRecords, consumeRefusal, decodeCursor, encodeJson, hashKey, idKey, isLive, matchesFilter,
   normalizeLimit, pageFromSorted, resolveStoreOptions, sessionsToEvict, throwIfAborted, toStorageError,
   validateFilter, validateRecord, validateSessionLimit,
 } from './record-codec.js';
@@ -45,7 +45,7 @@ function toEntry(record: TokenRecord): Entry {
   let rest: string | undefined;
   for (const key in others) {
     if ((others as Record<string, unknown>)[key] !== undefined) {
-      rest = JSON.stringify(others);
+      rest = encodeJson(others);
       break;
     }
   }

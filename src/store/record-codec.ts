@@ -24,7 +24,16 @@ export type { ResolvedStoreOptions } from './store-call.js';
  * @example decodeRecord(encodeRecord(record)) // deep-equals record
  */
 export function encodeRecord(record: TokenRecord): string {
-  return JSON.stringify(record);
+  return encodeJson(record);
+}
+
+/** JSON of a record or part of one; what JSON cannot hold (a BigInt, a cycle) is bad input. */
+export function encodeJson(value: unknown): string {
+  try {
+    return JSON.stringify(value);
+  } catch (err) {
+    throw new StoreInputInvalid(`record is not JSON-serialisable: ${err instanceof Error ? err.message : String(err)}`);
+  }
 }
 
 /** Parses a stored record; a corrupt document is a {@link StorageError}, never a partial record. */

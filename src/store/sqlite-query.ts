@@ -2,7 +2,7 @@
  * Filter -> WHERE translation and row -> record mapping for {@link SqliteTokenStore}. Values are
  * always bound parameters; only fixed column names and SQL fragments are spliced.
  */
-import { decodeRecord, filterNeedsRecordCheck } from './record-codec.js';
+import { decodeRecord, encodeJson, filterNeedsRecordCheck } from './record-codec.js';
 import type { KeysetPosition } from './record-codec.js';
 import type { TokenFilter, TokenRecord } from './types.js';
 
@@ -33,7 +33,7 @@ export function recordParams(record: TokenRecord): Record<string, unknown> {
     id: record.id, hash: record.hash ?? null, kind: record.kind, subject: record.subject,
     client_id: record.clientId ?? null, family_id: record.familyId ?? null, device_id: record.device?.id ?? null,
     issued_at: record.issuedAt, expires_at: record.expiresAt, revoked_at: revokedAt ?? null,
-    revoked_reason: revokedReason ?? null, consumed_at: consumedAt ?? null, record: JSON.stringify(rest),
+    revoked_reason: revokedReason ?? null, consumed_at: consumedAt ?? null, record: encodeJson(rest),
   };
 }
 
