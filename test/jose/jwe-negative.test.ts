@@ -310,3 +310,9 @@ test('X448 and P-521 round trip in compact and JSON form', () => {
     }
   }
 });
+
+test('a "__proto__" member cannot smuggle header parameters into the joined header', () => {
+  const flat = encryptJSON('x', { enc: 'A256GCM', protectedHeader: { alg: 'A256KW' }, unprotectedHeader: { note: 1 }, recipients: [{ key: aes256 }], flattened: true }) as FlattenedJWE;
+  const text = JSON.stringify(flat).replace('"unprotected":{"note":1}', '"unprotected":{"__proto__":{"zip":"DEF"}}');
+  rejects(() => decryptJSON(text, aes256), 'ERR_JWE_INVALID');
+});

@@ -54,6 +54,8 @@ export function joinHeaders(...headers: Array<JWEHeader | undefined>): JWEHeader
   const joined: JWEHeader = {};
   for (const header of present) {
     for (const name of Object.keys(header)) {
+      // Assigning "__proto__" would change the joined object's prototype, not add a member.
+      if (name === '__proto__') throw new JWEInvalid('invalid header parameter name');
       if (Object.hasOwn(joined, name)) throw new JWEInvalid('protected, shared and per-recipient header parameter names must be disjoint');
       joined[name] = header[name];
     }
