@@ -44,7 +44,7 @@ async function eventually<T>(ms: number, call: () => Promise<T>): Promise<T> {
   }
 }
 
-describe('MySqlTokenStore faults', () => {
+describe('MySqlTokenStore faults', { timeout: 120_000 }, () => {
   let server: MySqlServer;
   let store: MySqlTokenStore;
 
@@ -80,7 +80,9 @@ describe('MySqlTokenStore faults', () => {
         }
       }
     })();
-    while (acknowledged.length < 50) await new Promise((r) => setTimeout(r, 5));
+    const warmDeadline = Date.now() + 20_000;
+    while (acknowledged.length < 50 && Date.now() < warmDeadline) await new Promise((r) => setTimeout(r, 5));
+    assert.ok(acknowledged.length >= 50, `only ${acknowledged.length} puts were acknowledged before the crash`);
     await server.kill();
 
     await expectStorageErrorInTime('get', () => store.get('w-0'));
