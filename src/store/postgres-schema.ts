@@ -6,6 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { PoolClient } from 'pg';
+import { StoreInputInvalid } from '../jose/errors.js';
 
 /** One schema step; `sql` receives the quoted table names. */
 export interface PostgresMigration {
@@ -29,7 +30,7 @@ const IDENTIFIER = /^[a-z_][a-z0-9_]{0,40}$/;
  * is validated rather than bound.
  */
 export function tableNames(prefix = 'cjwt_'): PostgresTableNames {
-  if (!IDENTIFIER.test(prefix)) throw new TypeError('tablePrefix must match /^[a-z_][a-z0-9_]{0,40}$/');
+  if (typeof prefix !== 'string' || !IDENTIFIER.test(prefix)) throw new StoreInputInvalid('tablePrefix must match /^[a-z_][a-z0-9_]{0,40}$/');
   return { tokens: `"${prefix}tokens"`, migrations: `"${prefix}schema_migrations"`, prefix };
 }
 

@@ -103,6 +103,7 @@ export class PostgresTokenStore implements TokenStore {
    */
   static async connect(url: string, options: PostgresConnectOptions = {}): Promise<PostgresTokenStore> {
     const timeoutMs = resolveStoreOptions(options).operationTimeoutMs;
+    tableNames(options.tablePrefix); // validates before a pool exists
     let pg: typeof PgModule;
     try {
       pg = (await import('pg')).default as unknown as typeof PgModule;

@@ -1,0 +1,143 @@
+/**
+ * PostgreSQL-specific behaviour beyond the shared conformance suite: connection failures,
+ * createTokenStore dispatch, the schema's indexes, pool ownership, table prefixes, and that a
+ * transaction which outlived its deadline never commits. Uses CJWT_TEST_POSTGRES_URL.
+ */
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { createServer } from 'node:net';
+import { describe, test } from 'node:test';
+import pg from 'pg';
+import { StorageError, StoreConflict, StoreInputInvalid } from '../../src/jose/errors.js';
+import { createTokenStore } from '../../src/store/create.js';
+import { PostgresTokenStore } from '../../src/store/postgres.js';
+import { stringKey } from '../../src/store/postgres-row.js';
+import type { TokenRecord } from '../../src/store/types.js';
+
+const url = process.env.CJWT_TEST_POSTGRES_URL;
+const prefix = (): string => `b${randomBytes(4).toString('hex')}_`;
+
+function record(id: string, subject: string, extra: Partial<TokenRecord> = {}): TokenRecord {
+  const now = Date.now();
+  return { id, kind: 'refresh', subject, issuedAt: now, expiresAt: now + 3_600_000, ...extra };
+}
+
+async function closedPort(): Promise<number> {
+  const srv = createServer();
+  await new Promise<void>((resolve) => srv.listen(0, '127.0.0.1', () => resolve()));
+  const address = srv.address();
+  const port = typeof address === 'object' && address ? address.port : 0;
+  await new Promise((resolve) => srv.close(resolve));
+  return port;
+}
+
+test('connect to a port nobody listens on rejects with StorageError, quickly', async () => {
+  const port = await closedPort();
+  const started = Date.now();
+  await assert.rejects(PostgresTokenStore.connect(`postgres://nobody@127.0.0.1:${port}/none`, { operationTimeoutMs: 2000 }), (err: unknown) => {
+    assert.ok(err instanceof StorageError);
+    assert.equal(err.op, 'migrate');
+    assert.match(err.detail, /refused/);
+    return true;
+  });
+  assert.ok(Date.now() - started < 2000, 'a refused connection is not waited out');
+});
+
+test('a table prefix that is not a plain identifier is rejected before any connection', async () => {
+  await assert.rejects(PostgresTokenStore.connect('postgres://nobody@127.0.0.1:1/none', { tablePrefix: 'x"; DROP TABLE y; --' }), StoreInputInvalid);
+});
+
+describe('postgres backend', () => {
+  test('needs CJWT_TEST_POSTGRES_URL', () => {
+    assert.ok(url, 'CJWT_TEST_POSTGRES_URL is not set: run `CJWT_TEST_SERVERS=postgres node --import tsx scripts/run-tests.ts postgres`');
+  });
+  if (!url) return;
+
+  test('createTokenStore dispatches postgres:// and postgresql:// here', async () => {
+    for (const scheme of ['postgres', 'postgresql']) {
+      const store = await createTokenStore(url.replace(/^postgres/, scheme), { tablePrefix: prefix(), sweepIntervalMs: 0 });
+      try {
+        assert.ok(store instanceof PostgresTokenStore);
+        assert.equal(store.backend, 'postgres');
+      } finally {
+        await store.close();
+      }
+    }
+  });
+
+  test('the schema indexes hash (unique), subject, family and expiry', async () => {
+    const p = prefix();
+    const store = await PostgresTokenStore.connect(url, { tablePrefix: p, sweepIntervalMs: 0 });
+    await store.close();
+    const client = new pg.Client(url);
+    await client.connect();
+    try {
+      const { rows } = await client.query<{ indexdef: string }>('SELECT indexdef FROM pg_indexes WHERE tablename = $1', [`${p}tokens`]);
+      const defs = rows.map((r) => r.indexdef);
+      assert.ok(defs.some((d) => /UNIQUE INDEX .* \(hash_key\)/.test(d)), 'unique hash index');
+      assert.ok(defs.some((d) => /\(subject_key, issued_at\)/.test(d)), 'subject index');
+      assert.ok(defs.some((d) => /\(family_key, issued_at\)/.test(d)), 'family index');
+      assert.ok(defs.some((d) => /\(expires_at\)/.test(d)), 'expiry index');
+      assert.ok(defs.some((d) => /PRIMARY KEY|pkey/i.test(d) || /\(id_key\)/.test(d)), 'id primary key');
+    } finally {
+      await client.end();
+    }
+  });
+
+  test('a pool passed in stays open after close unless closePool; prefixes isolate stores on one pool', async () => {
+    const pool = new pg.Pool({ connectionString: url, max: 4 });
+    try {
+      const a = new PostgresTokenStore({ pool, tablePrefix: prefix(), sweepIntervalMs: 0 });
+      const b = new PostgresTokenStore({ pool, tablePrefix: prefix(), sweepIntervalMs: 0 });
+      await a.put(record('same-id', 'alice', { hash: 'same-hash' }));
+      await b.put(record('same-id', 'bob', { hash: 'same-hash' }));
+      assert.equal((await a.getByHash('same-hash'))?.subject, 'alice');
+      assert.equal((await b.getByHash('same-hash'))?.subject, 'bob');
+      await a.close();
+      await b.close();
+      await assert.rejects(a.get('same-id'), StorageError);
+      const { rows } = await pool.query<{ one: number }>('SELECT 1 AS one');
+      assert.equal(rows[0]?.one, 1, 'the caller still owns a working pool');
+    } finally {
+      await pool.end();
+    }
+  });
+
+  test('a hash conflict inside addSession is StoreConflict and inserts nothing', async () => {
+    const store = await PostgresTokenStore.connect(url, { tablePrefix: prefix(), sweepIntervalMs: 0 });
+    try {
+      await store.put(record('first', 'alice', { hash: 'taken' }));
+      await assert.rejects(store.addSession(record('second', 'bob', { hash: 'taken' }), 3, 'reject'), StoreConflict);
+      assert.equal(await store.get('second'), undefined);
+      assert.equal((await store.getByHash('taken'))?.id, 'first');
+      // The store keeps working after the failed transaction.
+      assert.deepEqual(await store.addSession(record('third', 'bob'), 3, 'reject'), { added: true, evicted: [] });
+    } finally {
+      await store.close();
+    }
+  });
+
+  test('an addSession that outlives its deadline never commits afterwards', async () => {
+    const p = prefix();
+    const store = await PostgresTokenStore.connect(url, { tablePrefix: p, sweepIntervalMs: 0, operationTimeoutMs: 400 });
+    const blocker = new pg.Client(url);
+    await blocker.connect();
+    try {
+      // Hold the subject's session lock from another connection so addSession waits on it.
+      await blocker.query('BEGIN');
+      await blocker.query('SELECT pg_advisory_xact_lock($1::int4, $2::int4)', [0x636a7774, stringKey('carol').readInt32BE(0)]);
+      await assert.rejects(store.addSession(record('late', 'carol'), 3, 'reject'), (err: unknown) => {
+        assert.ok(err instanceof StorageError);
+        assert.match(err.detail, /timed out|statement timeout/);
+        return true;
+      });
+      await blocker.query('COMMIT');
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      assert.equal(await store.get('late'), undefined, 'the timed-out call did not insert');
+      assert.deepEqual(await store.addSession(record('on-time', 'carol'), 3, 'reject'), { added: true, evicted: [] });
+    } finally {
+      await blocker.end();
+      await store.close();
+    }
+  });
+});
