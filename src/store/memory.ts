@@ -38,18 +38,22 @@ class Entry {
   ) {}
 }
 
+const ENTRY_FIELDS: ReadonlySet<string> = new Set([
+  'id', 'hash', 'subject', 'kind', 'familyId', 'issuedAt', 'expiresAt', 'revokedAt', 'revokedReason', 'consumedAt',
+]);
+
 function toEntry(record: TokenRecord): Entry {
-  const {
-    id, hash, subject, kind, familyId, issuedAt, expiresAt, revokedAt, revokedReason, consumedAt, ...others
-  } = record;
-  let rest: string | undefined;
-  for (const key in others) {
-    if ((others as Record<string, unknown>)[key] !== undefined) {
-      rest = encodeJson(others);
-      break;
-    }
+  // Everything but the entry's own fields goes to one JSON string, allocated only when present.
+  let others: Record<string, unknown> | undefined;
+  for (const key of Object.keys(record)) {
+    const value = (record as unknown as Record<string, unknown>)[key];
+    if (value === undefined || ENTRY_FIELDS.has(key)) continue;
+    (others ??= {})[key] = value;
   }
-  return new Entry(id, hash, subject, kind, familyId, issuedAt, expiresAt, revokedAt, revokedReason, consumedAt, rest);
+  return new Entry(
+    record.id, record.hash, record.subject, record.kind, record.familyId, record.issuedAt, record.expiresAt,
+    record.revokedAt, record.revokedReason, record.consumedAt, others === undefined ? undefined : encodeJson(others),
+  );
 }
 
 function toRecord(entry: Entry): TokenRecord {
