@@ -80,28 +80,33 @@ describe('MySqlTokenStore faults', { timeout: 120_000 }, () => {
         }
       }
     })();
-    const warmDeadline = Date.now() + 20_000;
-    while (acknowledged.length < 50 && Date.now() < warmDeadline) await new Promise((r) => setTimeout(r, 5));
-    assert.ok(acknowledged.length >= 50, `only ${acknowledged.length} puts were acknowledged before the crash`);
-    await server.kill();
+    let ackedBeforeRestart: number | undefined;
+    try {
+      const warmDeadline = Date.now() + 20_000;
+      while (acknowledged.length < 50 && Date.now() < warmDeadline) await new Promise((r) => setTimeout(r, 5));
+      assert.ok(acknowledged.length >= 50, `only ${acknowledged.length} puts were acknowledged before the crash`);
+      await server.kill();
 
-    await expectStorageErrorInTime('get', () => store.get('w-0'));
-    await expectStorageErrorInTime('isRevoked', () => store.isRevoked('revoked-before'));
-    await expectStorageErrorInTime('getByHash', () => store.getByHash('hash-revoked-before'));
-    await expectStorageErrorInTime('put', () => store.put(record('during-outage')));
-    await expectStorageErrorInTime('consume', () => store.consume('hash-refresh-before'));
-    await expectStorageErrorInTime('addSession', () => store.addSession(record('session-during-outage'), 3, 'reject'));
-    await expectStorageErrorInTime('list', () => store.list({ subject: 'fault-user' }));
-    await expectStorageErrorInTime('revokeWhere', () => store.revokeWhere({ subject: 'nobody' }));
-    await new Promise((r) => setTimeout(r, 100));
-    const ackedBeforeRestart = acknowledged.length;
+      await expectStorageErrorInTime('get', () => store.get('w-0'));
+      await expectStorageErrorInTime('isRevoked', () => store.isRevoked('revoked-before'));
+      await expectStorageErrorInTime('getByHash', () => store.getByHash('hash-revoked-before'));
+      await expectStorageErrorInTime('put', () => store.put(record('during-outage')));
+      await expectStorageErrorInTime('consume', () => store.consume('hash-refresh-before'));
+      await expectStorageErrorInTime('addSession', () => store.addSession(record('session-during-outage'), 3, 'reject'));
+      await expectStorageErrorInTime('list', () => store.list({ subject: 'fault-user' }));
+      await expectStorageErrorInTime('revokeWhere', () => store.revokeWhere({ subject: 'nobody' }));
+      await new Promise((r) => setTimeout(r, 100));
+      ackedBeforeRestart = acknowledged.length;
 
-    await server.restart();
-    await eventually(10_000, () => store.get('w-0'));
-    stop = true;
-    await writer;
+      await server.restart();
+      await eventually(10_000, () => store.get('w-0'));
+    } finally {
+      // The writer must stop even when an assertion above failed.
+      stop = true;
+      await writer;
+    }
     assert.ok(failures > 0, 'the writer saw the outage');
-    assert.ok(ackedBeforeRestart >= 50);
+    assert.ok((ackedBeforeRestart ?? 0) >= 50);
 
     const missing: string[] = [];
     for (const id of acknowledged) if ((await store.get(id)) === undefined) missing.push(id);
