@@ -13,6 +13,8 @@ import { StorageError, StoreInputInvalid } from '../jose/errors.js';
 /** Options of {@link openRedisClient}. */
 export interface RedisClientOpenOptions {
   operationTimeoutMs: number;
+  /** How long the first connection may take (a cluster needs several round trips to be ready). */
+  connectTimeoutMs: number;
   /** Extra ioredis options for a single server (merged over the safe defaults). */
   redisOptions?: RedisOptions;
   /** Extra ioredis options for a cluster; `redisOptions` apply to each node connection. */
@@ -52,13 +54,13 @@ export function parseClusterUrl(url: string): ClusterUrl {
   return out;
 }
 
-function safeDefaults(timeoutMs: number): RedisOptions {
+function safeDefaults(timeoutMs: number, connectTimeoutMs: number): RedisOptions {
   return {
     lazyConnect: true,
     enableOfflineQueue: false,
     maxRetriesPerRequest: 0,
     commandTimeout: timeoutMs,
-    connectTimeout: timeoutMs,
+    connectTimeout: connectTimeoutMs,
     // Reconnect quickly and forever: the server coming back is the normal end of an outage.
     retryStrategy: (times: number) => Math.min(50 * times, 1000),
   };
@@ -76,7 +78,7 @@ export function isRedisUrl(url: string): boolean {
 export async function openRedisClient(url: string, options: RedisClientOpenOptions): Promise<Redis | Cluster> {
   if (!isRedisUrl(url)) throw new StoreInputInvalid('redis URL must start with redis://, rediss:// or redis+cluster://');
   const { Redis, Cluster } = await import('ioredis');
-  const defaults = safeDefaults(options.operationTimeoutMs);
+  const defaults = safeDefaults(options.operationTimeoutMs, options.connectTimeoutMs);
   let client: Redis | Cluster;
   if (url.includes('+cluster://')) {
     const parsed = parseClusterUrl(url);
@@ -89,7 +91,7 @@ export async function openRedisClient(url: string, options: RedisClientOpenOptio
       enableOfflineQueue: false,
       maxRedirections: 16,
       clusterRetryStrategy: (times: number) => Math.min(100 * times, 1000),
-      slotsRefreshTimeout: options.operationTimeoutMs,
+      slotsRefreshTimeout: options.connectTimeoutMs,
       ...options.clusterOptions,
       redisOptions,
     });
@@ -103,7 +105,7 @@ export async function openRedisClient(url: string, options: RedisClientOpenOptio
     await Promise.race([
       client.connect(),
       new Promise((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`no answer within ${options.operationTimeoutMs} ms`)), options.operationTimeoutMs);
+        timer = setTimeout(() => reject(new Error(`not ready within ${options.connectTimeoutMs} ms`)), options.connectTimeoutMs);
       }),
     ]);
   } catch (err) {

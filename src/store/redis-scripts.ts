@@ -244,7 +244,7 @@ return 0
 
 /**
  * Standalone servers only (keys of several slots): KEYS: pointer. ARGV: mode ('i' id pointer,
- * 'h' hash pointer), key prefix, id (mode 'i') or hash (mode 'h'), and optionally one field name.
+ * 'h' hash pointer), key prefix, id (mode 'i') or hash (mode 'h', unused), and optionally one field name.
  * Follows the pointer to the record in one round trip; returns HGETALL or {} (with a field name:
  * that field's value or nil).
  */
@@ -261,8 +261,8 @@ if ARGV[1] == 'i' then
   rkey = ARGV[2] .. '{s:' .. p .. '}:r:' .. ARGV[3]
 else
   if #p <= 43 then return none() end
+  -- A stale pointer may lead to a record with another hash now; the caller checks the hash.
   rkey = ARGV[2] .. '{s:' .. string.sub(p, 1, 43) .. '}:r:' .. string.sub(p, 44)
-  if redis.call('HGET', rkey, 'h') ~= ARGV[3] then return none() end
 end
 if ARGV[4] then return redis.call('HGET', rkey, ARGV[4]) end
 return redis.call('HGETALL', rkey)

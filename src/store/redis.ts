@@ -46,6 +46,8 @@ export interface RedisTokenStoreOptions extends TokenStoreOptions {
 /** Options of {@link RedisTokenStore.connect}. */
 export interface RedisConnectOptions extends TokenStoreOptions {
   prefix?: string;
+  /** How long `connect` waits for the server (or cluster) to be ready, in ms (default: the larger of operationTimeoutMs and 10000). */
+  connectTimeoutMs?: number;
   sweepIntervalMs?: number;
   /** Extra ioredis options (for a cluster: per node). Defaults fail fast while disconnected. */
   redisOptions?: RedisOptions;
@@ -54,6 +56,7 @@ export interface RedisConnectOptions extends TokenStoreOptions {
 }
 
 const DEFAULT_SWEEP_MS = 60_000;
+const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
 const SCAN_BATCH = 256;
 const CLEANUP_BATCH = 500;
 // Redis rejects expire times <= 0 and above what a signed 64-bit ms count holds.
@@ -117,6 +120,7 @@ export class RedisTokenStore implements TokenStore {
     const prefix = validatePrefix(options.prefix ?? 'cjwt:');
     const client = await openRedisClient(url, {
       operationTimeoutMs: resolved.operationTimeoutMs,
+      connectTimeoutMs: options.connectTimeoutMs ?? Math.max(resolved.operationTimeoutMs, DEFAULT_CONNECT_TIMEOUT_MS),
       ...(options.redisOptions ? { redisOptions: options.redisOptions } : {}),
       ...(options.clusterOptions ? { clusterOptions: options.clusterOptions } : {}),
     });
