@@ -13,6 +13,12 @@ import { EC_CURVES, type PreparedKey } from './prepared-key.js';
 type ECKey = Extract<PreparedKey, { kind: 'ec' }>;
 type OKPKey = Extract<PreparedKey, { kind: 'okp' }>;
 
+// DER SubjectPublicKeyInfo headers of RFC 8410 keys: the raw public key follows.
+const SPKI_PREFIX = {
+  X25519: Buffer.from('302a300506032b656e032100', 'hex'),
+  X448: Buffer.from('3042300506032b656f033900', 'hex'),
+} as const;
+
 function coordinate(value: unknown, length: number): Buffer {
   if (typeof value !== 'string') throw new JWEInvalid('invalid "epk" header parameter');
   const bytes = decodeSegment(value, '"epk" coordinate');
@@ -42,7 +48,7 @@ export function parseEphemeralKey(epk: unknown, recipient: ECKey | OKPKey): Buff
   if (jwk.kty !== 'OKP') throw new JWEInvalid('invalid "epk" key type');
   const x = coordinate(jwk.x, recipient.crv === 'X25519' ? 32 : 56);
   try {
-    return createPublicKey({ key: { kty: 'OKP', crv: recipient.crv, x: x.toString('base64url') }, format: 'jwk' });
+    return createPublicKey({ key: Buffer.concat([SPKI_PREFIX[recipient.crv], x]), format: 'der', type: 'spki' });
   } catch {
     throw new JWEInvalid('invalid "epk" header parameter');
   }
