@@ -47,7 +47,8 @@ function hmac(alg: JWSAlgorithm, hash: keyof typeof HASH_LENGTH): AlgorithmSpec 
   return { alg, family: 'HMAC', hash, hashLength: HASH_LENGTH[hash], keyTypes: ['secret'], signatureSize: HASH_LENGTH[hash], signOptions: {} };
 }
 function rsa(alg: JWSAlgorithm, hash: keyof typeof HASH_LENGTH): AlgorithmSpec {
-  return { alg, family: 'RSA', hash, hashLength: HASH_LENGTH[hash], keyTypes: ['rsa'], signatureSize: undefined, signOptions: { padding: constants.RSA_PKCS1_PADDING } };
+  // PKCS#1 v1.5 is node:crypto's default padding for `rsa` keys, so no options object is needed.
+  return { alg, family: 'RSA', hash, hashLength: HASH_LENGTH[hash], keyTypes: ['rsa'], signatureSize: undefined, signOptions: {} };
 }
 function pss(alg: JWSAlgorithm, hash: keyof typeof HASH_LENGTH): AlgorithmSpec {
   // RFC 7518 §3.5: the salt is as long as the hash output.

@@ -32,7 +32,8 @@ function buildSigner(key: KeyObject, spec: AlgorithmSpec): RawSigner {
     const hash = spec.hash as string;
     return (input) => createHmac(hash, key).update(input).digest('base64url');
   }
-  const keyOptions = { key, ...spec.signOptions };
+  // A bare KeyObject takes node's shortest path; options objects only where the algorithm needs them.
+  const keyOptions = Object.keys(spec.signOptions).length === 0 ? key : { key, ...spec.signOptions };
   const hash = spec.hash ?? null;
   return (input) => cryptoSign(hash, asBuffer(input), keyOptions).toString('base64url');
 }
@@ -58,7 +59,7 @@ function buildVerifier(key: KeyObject, spec: AlgorithmSpec): RawVerifier {
   }
   // Verifying needs only the public half; using it avoids touching private material per token.
   const verifyKey = key.type === 'private' ? createPublicKey(key) : key;
-  const keyOptions = { key: verifyKey, ...spec.signOptions };
+  const keyOptions = Object.keys(spec.signOptions).length === 0 ? verifyKey : { key: verifyKey, ...spec.signOptions };
   const hash = spec.hash ?? null;
   return (input, signature) => {
     if (size !== undefined && signature.length !== size) return false;
