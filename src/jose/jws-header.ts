@@ -3,7 +3,7 @@
  * against the caller's policy (alg allowlist, `crit`, `b64`) before any cryptography.
  */
 import type { JWSAlgorithm } from './algorithms.js';
-import { JOSEAlgNotAllowed, JOSENotSupported, JWSInvalid } from './errors.js';
+import { JOSEAlgNotAllowed, JOSENotSupported, JoseError, JWSInvalid } from './errors.js';
 import { cachedHeader, decodeSegment, parseJSONObject, rememberHeader } from './jws-segments.js';
 
 /** A JWS JOSE header. */
@@ -46,7 +46,7 @@ export interface VerifyPolicy {
 /** Compiles verify options into the form the hot path reads. */
 export function compilePolicy(options: JWSVerifyOptions = {}): VerifyPolicy {
   const maxTokenSize = options.maxTokenSize ?? DEFAULT_MAX_TOKEN_SIZE;
-  if (!(maxTokenSize > 0)) throw new TypeError('maxTokenSize must be a positive number');
+  if (typeof maxTokenSize !== 'number' || !(maxTokenSize > 0)) throw new JoseError('maxTokenSize must be a positive number');
   const understood = new Set(Object.keys(options.crit ?? {}));
   if (options.allowUnencodedPayload === true) understood.add('b64');
   return {

@@ -108,8 +108,12 @@ export function signJSON(payload: Uint8Array | string, signers: JSONSigner[], op
 }
 
 function jsonSize(jws: Record<string, unknown>): number {
-  // An object never went through our size check as text; measure the parts that will be decoded.
-  return JSON.stringify(jws).length;
+  // An object never went through our size check as text; measure it as the text it stands for.
+  try {
+    return JSON.stringify(jws).length;
+  } catch {
+    throw new JWSInvalid('JWS JSON serialization is not serializable JSON');
+  }
 }
 
 function verifyOne(payload: string, entry: unknown, key: VerifyKey, policy: VerifyPolicy): JSONVerifyResult {
