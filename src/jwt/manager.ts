@@ -12,6 +12,7 @@ import { ClockDate } from '../keys/clock-date.js';
 import type { JWKS } from '../keys/jwks-fetch.js';
 import type { KeyInfo, KeyRing, RotateOptions, RingVerifyOptions } from '../keys/key-ring.js';
 import { AuditLog, type AuditEntry, type AuditQuery } from '../lifecycle/audit.js';
+import { coarseNow } from '../lifecycle/coarse-clock.js';
 import { TokenMetrics, type MetricsSnapshot } from '../lifecycle/metrics.js';
 import { chunkToken, reassembleToken, type TokenChunks } from './chunking.js';
 import { keyRingFor } from './manager-keys.js';
@@ -48,6 +49,7 @@ export class JWTManager {
   readonly keyRing: KeyRing;
   private readonly config: Readonly<JWTManagerConfig>;
   private readonly now: () => number;
+  private readonly auditNow: () => number;
   private readonly verifier: (token: string) => JWTVerifyResult;
   private readonly claimDefaults: ClaimDefaults;
   private readonly maxTokenSize: number;
@@ -72,7 +74,9 @@ export class JWTManager {
     this.maxTokenSize = init.maxTokenSize ?? DEFAULT_MAX_TOKEN_SIZE;
     this.typ = init.typ ?? 'JWT';
     this.claimDefaults = { issuer: init.issuer, audience: init.audience, ttlSeconds: parseDuration(init.defaultTtl ?? '1h') };
-    this.metrics = init.metrics === false ? undefined : new TokenMetrics(this.now);
+    // A test clock is used as is; the real one is read coarsely for audit times (see coarseNow).
+    this.auditNow = init.now ?? (this.keyRing.now === Date.now ? coarseNow : this.keyRing.now);
+    this.metrics = init.metrics === false ? undefined : new TokenMetrics(this.now, init.latencySampleEvery ?? 16);
     this.audit = init.audit === false ? undefined : new AuditLog(init.audit ?? {});
     const auditVerifications = init.auditVerifications ?? 'all';
     this.auditSuccess = this.audit !== undefined && auditVerifications === 'all';
@@ -154,19 +158,26 @@ export class JWTManager {
   /** The synchronous core of {@link verifyToken}, for callers that cannot await. */
   verifyTokenSync(token: string): VerifyTokenResult {
     const metrics = this.metrics;
-    const t0 = metrics === undefined ? 0 : performance.now();
+    const t0 = metrics !== undefined && metrics.shouldTime() ? performance.now() : -1;
     let claims: JWTClaims;
     try {
       claims = this.verifier(token).payload;
       if (this.optionalIssuers !== undefined || this.optionalAudiences !== undefined) this.checkOptionalClaims(claims);
     } catch (err) {
       const error = toCjwtError(err);
-      metrics?.recordFailed(error.code, performance.now() - t0);
-      if (this.auditFailure) this.audit!.record({ time: this.now(), action: 'verify', outcome: 'failure', reason: error.code });
+      metrics?.recordFailed(error.code, t0 < 0 ? undefined : performance.now() - t0);
+      if (this.auditFailure) this.audit!.append({ time: this.auditNow(), action: 'verify', outcome: 'failure', reason: error.code });
       return new InvalidToken(error);
     }
-    metrics?.recordVerified(performance.now() - t0);
-    if (this.auditSuccess) this.audit!.record({ time: this.now(), action: 'verify', outcome: 'success', jti: claims.jti, subject: claims.sub });
+    metrics?.recordVerified(t0 < 0 ? undefined : performance.now() - t0);
+    if (this.auditSuccess) {
+      const entry: AuditEntry = { time: this.auditNow(), action: 'verify', outcome: 'success' };
+      // Copy only string values: a claims set is attacker-shaped until verified, and even then
+      // the audit holds names, not arbitrary data.
+      if (typeof claims.jti === 'string') entry.jti = claims.jti;
+      if (typeof claims.sub === 'string') entry.subject = claims.sub;
+      this.audit!.append(entry);
+    }
     return new ValidToken(claims);
   }
 
@@ -252,11 +263,11 @@ export class JWTManager {
 
   private issue(options: GenerateTokenOptions, action: 'generate' | 'refresh'): GeneratedToken {
     const metrics = this.metrics;
-    const t0 = metrics === undefined ? 0 : performance.now();
+    const t0 = metrics !== undefined && metrics.shouldTime() ? performance.now() : -1;
     const claims = buildTokenClaims(options, this.claimDefaults, this.now());
     const token = this.keyRing.sign(claims, { typ: this.typ });
     if (token.length > this.maxTokenSize) throw new TokenTooLarge(`the token would be ${token.length} characters, above maxTokenSize ${this.maxTokenSize}`);
-    metrics?.recordGenerated(performance.now() - t0);
+    metrics?.recordGenerated(t0 < 0 ? undefined : performance.now() - t0);
     this.audit?.record({ time: this.now(), action, outcome: 'success', jti: claims.jti, subject: claims.sub, kid: this.keyRing.signingKey()?.kid });
     return { token, claims, expiresAt: new Date(claims.exp! * 1000), issuedAt: new Date(claims.iat! * 1000), jwtId: claims.jti! };
   }

@@ -38,6 +38,8 @@ export interface JWTManagerConfig {
   allowKidless?: boolean;
   /** Count issuing and verification. Default true. */
   metrics?: boolean;
+  /** Time one call in this many for the latency summaries (counters stay exact). Default 16; 1 times every call. */
+  latencySampleEvery?: number;
   /** Audit log options, or false for none. Default: in memory, 1000 entries. */
   audit?: AuditLogOptions | false;
   /** Which verifications to audit. Default `'all'`. */

@@ -281,8 +281,9 @@ export class KeyRing implements RingLookup {
   /** @internal RingLookup: the entry with this kid if it verifies now. */
   verifyingEntry(kid: string): RingEntry | undefined {
     const entry = this.entries.get(kid);
-    if (entry === undefined || entry.use !== 'sig') return undefined;
-    if (entry.retired || (entry.retireAt !== undefined && this.now() >= entry.retireAt)) return undefined;
+    if (entry === undefined || entry.use !== 'sig' || entry.retired) return undefined;
+    // The clock is read only for keys with an end date: the active key's path stays clock-free.
+    if (entry.retireAt !== undefined && this.now() >= entry.retireAt) return undefined;
     return entry;
   }
 

@@ -42,21 +42,42 @@ function verifierFor(entry: RingEntry, options: RingVerifyOptions): (token: stri
 export function createRingVerifier(ring: RingLookup, options: RingVerifyOptions): (token: string) => JWTVerifyResult {
   const frozen = Object.freeze({ ...options });
   const maxTokenSize = frozen.maxTokenSize ?? DEFAULT_MAX_TOKEN_SIZE;
+  // Tokens from one key share their header segment: remember the last one and its kid, so the
+  // common case is a prefix comparison instead of a slice and a hash lookup.
+  let lastSegment = '';
+  let lastKid: string | undefined;
+  let lastEntry: RingEntry | undefined;
+  let lastVerify: ((token: string) => JWTVerifyResult) | undefined;
   return (token) => {
     if (typeof token !== 'string') throw new JWSInvalid('token must be a string');
     if (token.length > maxTokenSize) throw new TokenTooLarge();
-    const dot = token.indexOf('.');
-    if (dot <= 0) throw new JWSInvalid('compact JWS must have three segments');
-    const header: JWSHeader = parseProtectedHeader(token.slice(0, dot));
-    const kid = header.kid;
+    let kid: unknown;
+    let header: JWSHeader | undefined;
+    if (lastSegment.length > 0 && token.charCodeAt(lastSegment.length) === 46 && token.startsWith(lastSegment)) {
+      kid = lastKid;
+    } else {
+      const dot = token.indexOf('.');
+      if (dot <= 0) throw new JWSInvalid('compact JWS must have three segments');
+      const segment = token.slice(0, dot);
+      header = parseProtectedHeader(segment);
+      kid = header.kid;
+      if (typeof kid === 'string') {
+        lastSegment = segment;
+        lastKid = kid;
+      }
+    }
     if (typeof kid === 'string') {
       const entry = ring.verifyingEntry(kid);
       if (entry === undefined) throw new JWKSNoMatchingKey('no verifying key with this kid');
-      return verifierFor(entry, frozen)(token);
+      if (entry !== lastEntry) {
+        lastVerify = verifierFor(entry, frozen);
+        lastEntry = entry;
+      }
+      return lastVerify!(token);
     }
     if (kid !== undefined) throw new JWSInvalid('"kid" header parameter must be a string');
     if (!ring.allowKidless) throw new JWKSNoMatchingKey('token has no kid and the key ring does not allow kidless tokens');
-    const candidates = ring.kidlessCandidates(header.alg);
+    const candidates = ring.kidlessCandidates(header!.alg);
     let lastError: unknown = new JWKSNoMatchingKey('no verifying key for the token\'s alg');
     for (const entry of candidates) {
       try {

@@ -92,7 +92,14 @@ export class AuditLog {
 
   /** Appends an entry (a copy of its known fields), dropping the oldest when full. */
   record(entry: AuditEntry): void {
-    const copy = copyEntry(entry);
+    this.append(copyEntry(entry));
+  }
+
+  /**
+   * Appends an entry the caller just built with only the {@link AuditEntry} fields, without
+   * copying it (the hot path of managers). The log owns it afterwards.
+   */
+  append(copy: AuditEntry): void {
     if (this.buffer.length > 0) {
       this.buffer[this.next] = copy;
       this.next = (this.next + 1) % this.buffer.length;

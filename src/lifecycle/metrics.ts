@@ -20,7 +20,7 @@ export interface MetricsSnapshot {
   rotations: number;
   /** Failed verifications by error code, e.g. `{ ERR_JWT_EXPIRED: 3 }`. */
   failuresByReason: Record<string, number>;
-  /** Latency of issuing and of verifying (successes and failures), in milliseconds. */
+  /** Latency of issuing and of verifying (successes and failures), in milliseconds; `count` is the number of timed (sampled) calls. */
   latency: { generate: LatencySummary; verify: LatencySummary };
   /** When counting started (epoch milliseconds): construction or the last reset. */
   since: number;
@@ -44,28 +44,45 @@ export class TokenMetrics {
   private readonly generateLatency = new LatencyHistogram();
   private readonly verifyLatency = new LatencyHistogram();
   private since: number;
+  private calls = 0;
+  private readonly sampleEvery: number;
 
-  constructor(private readonly now: () => number = Date.now) {
+  /**
+   * @param now clock for `since` (epoch ms).
+   * @param sampleEvery time one call in this many (1: every call). Default 1.
+   */
+  constructor(private readonly now: () => number = Date.now, sampleEvery = 1) {
+    if (!Number.isInteger(sampleEvery) || sampleEvery < 1) throw new RangeError('sampleEvery must be a positive integer');
     this.since = now();
+    this.sampleEvery = sampleEvery;
   }
 
-  /** A token was issued; `ms` is how long it took. */
-  recordGenerated(ms: number): void {
+  /**
+   * True when the caller should time this call: one call in `sampleEvery`. Counters are exact;
+   * latency is sampled because reading a clock can cost as much as the work being measured.
+   */
+  shouldTime(): boolean {
+    this.calls = (this.calls + 1) % this.sampleEvery;
+    return this.calls === 0;
+  }
+
+  /** A token was issued; `ms` is how long it took, when timed. */
+  recordGenerated(ms?: number): void {
     this.generated += 1;
-    this.generateLatency.record(ms);
+    if (ms !== undefined) this.generateLatency.record(ms);
   }
 
-  /** A token verified. */
-  recordVerified(ms: number): void {
+  /** A token verified; `ms` when timed. */
+  recordVerified(ms?: number): void {
     this.verified += 1;
-    this.verifyLatency.record(ms);
+    if (ms !== undefined) this.verifyLatency.record(ms);
   }
 
-  /** A token failed verification with error code `reason`. */
-  recordFailed(reason: string, ms: number): void {
+  /** A token failed verification with error code `reason`; `ms` when timed. */
+  recordFailed(reason: string, ms?: number): void {
     this.failed += 1;
     this.failures.set(reason, (this.failures.get(reason) ?? 0) + 1);
-    this.verifyLatency.record(ms);
+    if (ms !== undefined) this.verifyLatency.record(ms);
   }
 
   /** A token was re-issued by refresh (the issuing itself is counted by `recordGenerated`). */
