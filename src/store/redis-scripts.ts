@@ -50,33 +50,77 @@ redis.call('ZREM', KEYS[2], ARGV[1])
 return all
 `);
 
+// Revokes the record at rkey unless it is missing or revoked already.
+const REVOKE_FN = `
+local function revoke_one(rkey, now, has_reason, reason)
+  if redis.call('EXISTS', rkey) == 0 then return {'N'} end
+  local ra = redis.call('HGET', rkey, 'ra')
+  if ra then return {'A', ra} end
+  if has_reason == '1' then redis.call('HSET', rkey, 'ra', now, 'rr', reason)
+  else redis.call('HSET', rkey, 'ra', now) end
+  return {'R', now}
+end
+`;
+
+// Marks the record at rkey consumed unless it is missing, has another hash, or was used,
+// revoked or expired (checked in consumeRefusal's order).
+const CONSUME_FN = `
+local function consume(rkey, hash, now)
+  local h = redis.call('HGET', rkey, 'h')
+  if h ~= hash then return {'N', {}} end
+  local v = redis.call('HMGET', rkey, 'ca', 'ra', 'e')
+  if v[1] then return {'C', redis.call('HGETALL', rkey)} end
+  if v[2] then return {'R', redis.call('HGETALL', rkey)} end
+  if tonumber(v[3]) <= tonumber(now) then return {'E', redis.call('HGETALL', rkey)} end
+  redis.call('HSET', rkey, 'ca', now)
+  return {'OK', redis.call('HGETALL', rkey)}
+end
+`;
+
+// Resolves a pointer key to the record key it names (nil when absent or malformed). Used only
+// on standalone servers: the record lives in another slot than the pointer.
+const POINTER_FN = `
+local function pointed_record(pkey, mode, prefix, id)
+  local p = redis.call('GET', pkey)
+  if not p then return nil end
+  if mode == 'i' then
+    if #p ~= 43 then return nil end
+    return prefix .. '{s:' .. p .. '}:r:' .. id
+  end
+  if #p <= 43 then return nil end
+  return prefix .. '{s:' .. string.sub(p, 1, 43) .. '}:r:' .. string.sub(p, 44)
+end
+`;
+
 /**
  * KEYS: record. ARGV: now, hasReason ('1'/'0'), reason.
  * Returns {'N'} not found, {'A', revokedAt} already revoked, {'R', now} revoked now.
  */
-export const REVOKE_ONE = script('revoke_one', `
-if redis.call('EXISTS', KEYS[1]) == 0 then return {'N'} end
-local ra = redis.call('HGET', KEYS[1], 'ra')
-if ra then return {'A', ra} end
-if ARGV[2] == '1' then redis.call('HSET', KEYS[1], 'ra', ARGV[1], 'rr', ARGV[3])
-else redis.call('HSET', KEYS[1], 'ra', ARGV[1]) end
-return {'R', ARGV[1]}
+export const REVOKE_ONE = script('revoke_one', `${REVOKE_FN}
+return revoke_one(KEYS[1], ARGV[1], ARGV[2], ARGV[3])
+`);
+
+/** Standalone only. KEYS: id pointer. ARGV: key prefix, id, now, hasReason, reason. As REVOKE_ONE. */
+export const REVOKE_VIA_POINTER = script('revoke_via_pointer', `${REVOKE_FN}${POINTER_FN}
+local rkey = pointed_record(KEYS[1], 'i', ARGV[1], ARGV[2])
+if not rkey then return {'N'} end
+return revoke_one(rkey, ARGV[3], ARGV[4], ARGV[5])
 `);
 
 /**
  * KEYS: record. ARGV: token hash, now.
  * Returns {status, HGETALL}: 'N' not found (or the record no longer has this hash), 'C' already
- * consumed, 'R' revoked, 'E' expired, 'OK' consumed now. Order as consumeRefusal.
+ * consumed, 'R' revoked, 'E' expired, 'OK' consumed now.
  */
-export const CONSUME = script('consume', `
-local h = redis.call('HGET', KEYS[1], 'h')
-if h ~= ARGV[1] then return {'N', {}} end
-local v = redis.call('HMGET', KEYS[1], 'ca', 'ra', 'e')
-if v[1] then return {'C', redis.call('HGETALL', KEYS[1])} end
-if v[2] then return {'R', redis.call('HGETALL', KEYS[1])} end
-if tonumber(v[3]) <= tonumber(ARGV[2]) then return {'E', redis.call('HGETALL', KEYS[1])} end
-redis.call('HSET', KEYS[1], 'ca', ARGV[2])
-return {'OK', redis.call('HGETALL', KEYS[1])}
+export const CONSUME = script('consume', `${CONSUME_FN}
+return consume(KEYS[1], ARGV[1], ARGV[2])
+`);
+
+/** Standalone only. KEYS: hash pointer. ARGV: key prefix, token hash, now. As CONSUME. */
+export const CONSUME_VIA_POINTER = script('consume_via_pointer', `${CONSUME_FN}${POINTER_FN}
+local rkey = pointed_record(KEYS[1], 'h', ARGV[1], '')
+if not rkey then return {'N', {}} end
+return consume(rkey, ARGV[2], ARGV[3])
 `);
 
 /**
@@ -244,26 +288,17 @@ return 0
 
 /**
  * Standalone servers only (keys of several slots): KEYS: pointer. ARGV: mode ('i' id pointer,
- * 'h' hash pointer), key prefix, id (mode 'i') or hash (mode 'h', unused), and optionally one field name.
+ * 'h' hash pointer), key prefix, id (mode 'i', '' otherwise), and optionally one field name.
  * Follows the pointer to the record in one round trip; returns HGETALL or {} (with a field name:
- * that field's value or nil).
+ * that field's value or nil). A stale hash pointer may lead to a record with another hash now:
+ * the caller checks.
  */
-export const FOLLOW_POINTER = script('follow_pointer', `
-local function none()
-  if ARGV[4] then return false end
-  return {}
+export const FOLLOW_POINTER = script('follow_pointer', `${POINTER_FN}
+local rkey = pointed_record(KEYS[1], ARGV[1], ARGV[2], ARGV[3])
+if ARGV[4] then
+  if not rkey then return false end
+  return redis.call('HGET', rkey, ARGV[4])
 end
-local p = redis.call('GET', KEYS[1])
-if not p then return none() end
-local rkey
-if ARGV[1] == 'i' then
-  if #p ~= 43 then return none() end
-  rkey = ARGV[2] .. '{s:' .. p .. '}:r:' .. ARGV[3]
-else
-  if #p <= 43 then return none() end
-  -- A stale pointer may lead to a record with another hash now; the caller checks the hash.
-  rkey = ARGV[2] .. '{s:' .. string.sub(p, 1, 43) .. '}:r:' .. string.sub(p, 44)
-end
-if ARGV[4] then return redis.call('HGET', rkey, ARGV[4]) end
+if not rkey then return {} end
 return redis.call('HGETALL', rkey)
 `);

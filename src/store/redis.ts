@@ -27,8 +27,9 @@ import {
 } from './redis-keys.js';
 import { recordFields, recordFromHash, recordFromPairs } from './redis-record.js';
 import {
-  ADD_SESSION, CLAIM_HASH, CLEANUP_RECORD, CONSUME, DELETE_IF_EQUAL, DELETE_RECORD, FOLLOW_POINTER,
-  INDEX_ADD, REVOKE_ONE, REVOKE_WHERE, SUBJECT_RANGE, WRITE_RECORD, ZADD_GROW, type LuaScript,
+  ADD_SESSION, CLAIM_HASH, CLEANUP_RECORD, CONSUME, CONSUME_VIA_POINTER, DELETE_IF_EQUAL, DELETE_RECORD,
+  FOLLOW_POINTER, INDEX_ADD, REVOKE_ONE, REVOKE_VIA_POINTER, REVOKE_WHERE, SUBJECT_RANGE, WRITE_RECORD, ZADD_GROW,
+  type LuaScript,
 } from './redis-scripts.js';
 
 /** Options of `new RedisTokenStore(...)`. */
@@ -278,7 +279,7 @@ export class RedisTokenStore implements TokenStore {
   async getByHash(hash: string, options?: StoreCallOptions): Promise<TokenRecord | undefined> {
     return this.#call('getByHash', hashKey(hash), options, async () => {
       if (!this.#cluster) {
-        const pairs = await this.#eval(FOLLOW_POINTER, [this.#keys.hashPointer(hash)], ['h', this.#keys.prefix, hash]);
+        const pairs = await this.#eval(FOLLOW_POINTER, [this.#keys.hashPointer(hash)], ['h', this.#keys.prefix, '']);
         const record = recordFromPairs(pairs);
         return record !== undefined && record.hash === hash ? record : undefined;
       }
@@ -382,11 +383,16 @@ export class RedisTokenStore implements TokenStore {
   /** Marks the record revoked at `options.now`; a second call reports `already_revoked`. */
   async revoke(id: string, reason?: string, options?: StoreCallOptions): Promise<RevokeResult> {
     return this.#call('revoke', idKey(id), options, async () => {
-      const s = await this.#subjectOfId(id);
-      if (s === undefined) return { revoked: false, reason: 'not_found' };
       const now = callNow(options);
-      const reply = await this.#eval(REVOKE_ONE, [this.#keys.record(s, id)],
-        [String(now), reason === undefined ? '0' : '1', reason ?? '']) as [string, string?];
+      const tail = [String(now), reason === undefined ? '0' : '1', reason ?? ''];
+      let reply: [string, string?];
+      if (!this.#cluster) {
+        reply = await this.#eval(REVOKE_VIA_POINTER, [this.#keys.idPointer(id)], [this.#keys.prefix, id, ...tail]) as [string, string?];
+      } else {
+        const s = await this.#subjectOfId(id);
+        if (s === undefined) return { revoked: false, reason: 'not_found' };
+        reply = await this.#eval(REVOKE_ONE, [this.#keys.record(s, id)], tail) as [string, string?];
+      }
       if (reply[0] === 'N') return { revoked: false, reason: 'not_found' };
       if (reply[0] === 'A') return { revoked: false, reason: 'already_revoked', revokedAt: Number(reply[1]) };
       return { revoked: true, revokedAt: now };
@@ -479,10 +485,16 @@ export class RedisTokenStore implements TokenStore {
   /** Marks the record with this hash consumed; exactly one concurrent caller wins. */
   async consume(hash: string, options?: StoreCallOptions): Promise<ConsumeResult> {
     return this.#call('consume', hashKey(hash), options, async () => {
-      const at = await this.#locateHash(hash);
-      if (at === undefined) return { consumed: false, reason: 'not_found' };
       const now = callNow(options);
-      const [status, pairs] = await this.#eval(CONSUME, [this.#keys.record(at.s, at.id)], [hash, String(now)]) as [string, unknown];
+      let reply: [string, unknown];
+      if (!this.#cluster) {
+        reply = await this.#eval(CONSUME_VIA_POINTER, [this.#keys.hashPointer(hash)], [this.#keys.prefix, hash, String(now)]) as [string, unknown];
+      } else {
+        const at = await this.#locateHash(hash);
+        if (at === undefined) return { consumed: false, reason: 'not_found' };
+        reply = await this.#eval(CONSUME, [this.#keys.record(at.s, at.id)], [hash, String(now)]) as [string, unknown];
+      }
+      const [status, pairs] = reply;
       const record = recordFromPairs(pairs);
       if (status === 'N' || record === undefined) return { consumed: false, reason: 'not_found' };
       if (status === 'OK') return { consumed: true, record };
