@@ -18,6 +18,7 @@ export function describePgError(err: unknown): string {
     case '57P01': case '57P02': case '57P03': return 'server shutting down or unavailable';
     case '23505': return 'unique constraint violated';
     case '40P01': return 'deadlock detected';
+    case '55P03': return 'lock wait timed out';
     case '42P01': return 'table missing (schema not migrated)';
     default:
       if (/timeout/i.test(message)) return `timeout: ${message}`;

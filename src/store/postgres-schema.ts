@@ -65,6 +65,63 @@ export const POSTGRES_MIGRATIONS: readonly PostgresMigration[] = [
       `CREATE INDEX "${prefix}tokens_issued" ON ${tokens} (issued_at)`,
     ],
   },
+  {
+    version: 2,
+    name: 'add_session function',
+    // addSession in one statement: the subject's advisory lock is taken and released inside
+    // the server, never held across a network round trip, so racing sessions of one subject
+    // serialise at server speed. A VOLATILE plpgsql function takes a fresh snapshot per
+    // statement, so the count after the lock sees every session committed before it.
+    // lock_timeout bounds the wait by the caller's deadline: a call that gave up cannot commit
+    // long after.
+    sql: ({ tokens, prefix }) => [
+      `CREATE FUNCTION "${prefix}add_session"(
+        p_lock_class int4, p_lock_key int4, p_lock_timeout_ms int4, p_now bigint, p_max int4, p_evict boolean,
+        p_reason text, p_id_key bytea, p_id_sort bytea, p_hash_key bytea, p_kind_key bytea, p_subject_key bytea,
+        p_client_key bytea, p_family_key bytea, p_device_key bytea, p_issued_at bigint, p_expires_at bigint,
+        p_revoked_at bigint, p_revoked_reason text, p_consumed_at bigint, p_tags jsonb, p_labels jsonb, p_doc text)
+      RETURNS TABLE (added boolean, live integer, evicted bytea[])
+      LANGUAGE plpgsql VOLATILE AS $fn$
+      DECLARE
+        v_keys bytea[];
+        v_sorts bytea[];
+        v_count integer;
+        v_excess integer;
+      BEGIN
+        PERFORM set_config('lock_timeout', p_lock_timeout_ms::text || 'ms', true);
+        PERFORM pg_advisory_xact_lock(p_lock_class, p_lock_key);
+        SELECT coalesce(array_agg(t.id_key ORDER BY t.issued_at, t.id_sort), '{}'),
+               coalesce(array_agg(t.id_sort ORDER BY t.issued_at, t.id_sort), '{}')
+          INTO v_keys, v_sorts
+          FROM ${tokens} t
+         WHERE t.subject_key = p_subject_key AND t.kind_key = p_kind_key AND t.revoked_at IS NULL
+           AND t.expires_at > p_now AND t.id_key <> p_id_key;
+        v_count := cardinality(v_keys);
+        v_excess := v_count - p_max + 1;
+        IF v_excess > 0 AND NOT p_evict THEN
+          RETURN QUERY SELECT false, v_count, '{}'::bytea[];
+          RETURN;
+        END IF;
+        IF v_excess > 0 THEN
+          UPDATE ${tokens} t SET revoked_at = p_now, revoked_reason = p_reason
+           WHERE t.id_key = ANY (v_keys[1:v_excess]) AND t.revoked_at IS NULL;
+        END IF;
+        INSERT INTO ${tokens} AS t (id_key, id_sort, hash_key, kind_key, subject_key, client_key, family_key,
+            device_key, issued_at, expires_at, revoked_at, revoked_reason, consumed_at, tags, labels, doc)
+          VALUES (p_id_key, p_id_sort, p_hash_key, p_kind_key, p_subject_key, p_client_key, p_family_key,
+            p_device_key, p_issued_at, p_expires_at, p_revoked_at, p_revoked_reason, p_consumed_at, p_tags,
+            p_labels, p_doc)
+          ON CONFLICT (id_key) DO UPDATE SET id_sort = EXCLUDED.id_sort, hash_key = EXCLUDED.hash_key,
+            kind_key = EXCLUDED.kind_key, subject_key = EXCLUDED.subject_key, client_key = EXCLUDED.client_key,
+            family_key = EXCLUDED.family_key, device_key = EXCLUDED.device_key, issued_at = EXCLUDED.issued_at,
+            expires_at = EXCLUDED.expires_at, revoked_at = EXCLUDED.revoked_at,
+            revoked_reason = EXCLUDED.revoked_reason, consumed_at = EXCLUDED.consumed_at, tags = EXCLUDED.tags,
+            labels = EXCLUDED.labels, doc = EXCLUDED.doc;
+        RETURN QUERY SELECT true, v_count, CASE WHEN v_excess > 0 THEN v_sorts[1:v_excess] ELSE '{}'::bytea[] END;
+      END
+      $fn$`,
+    ],
+  },
 ];
 
 /** Advisory-lock key of the migration step for a prefix (stable across processes). */

@@ -13,7 +13,7 @@ import {
   consumeRefusal, decodeCursor, normalizeLimit, pageFromSorted, validateFilter, validateRecord, validateSessionLimit,
 } from './record-codec.js';
 import { closedError, hashKey, idKey, resolveStoreOptions } from './store-call.js';
-import { runCall, type CallContext } from './postgres-call.js';
+import { runCall } from './postgres-call.js';
 import {
   READ_COLUMNS, RECORD_COLUMNS, filterCondition, fromSortKey, recordParams, rowToRecord, sortKey, stringKey,
   type TokenRow,
@@ -255,27 +255,25 @@ export class PostgresTokenStore implements TokenStore {
     validateRecord(record);
     validateSessionLimit(max, policy);
     const now = options?.now ?? Date.now();
-    return this.#call('addSession', idKey(record.subject), options, (db, ctx) => this.#transaction<AddSessionResult>(db, ctx, async (client) => {
-      const subjectKey = stringKey(record.subject);
-      // One subject's sessions are counted and changed by one transaction at a time, in every process.
-      await client.query('SELECT pg_advisory_xact_lock($1::int4, $2::int4)', [SESSION_LOCK_CLASS, subjectKey.readInt32BE(0)]);
-      const live = await client.query<{ id_key: Buffer; id_sort: Buffer }>({
-        name: `${this.#tables.prefix}live_sessions`,
-        text: this.#sql.liveSessions as string,
-        values: [subjectKey, stringKey(record.kind), now, stringKey(record.id)],
+    const started = Date.now();
+    return this.#call('addSession', idKey(record.subject), options, async (db) => {
+      // The lock wait may use what is left of this call's deadline, and at least a moment.
+      const lockTimeoutMs = Math.max(50, Math.min(this.#timeoutMs - (Date.now() - started), 2 ** 31 - 1));
+      const result = await db.query<{ added: boolean; live: number; evicted: Buffer[] }>({
+        name: `${this.#tables.prefix}add_session`,
+        text: this.#sql.addSession as string,
+        values: [
+          SESSION_LOCK_CLASS, stringKey(record.subject).readInt32BE(0), Math.floor(lockTimeoutMs), now, max,
+          policy === 'evict-oldest', JSON.stringify('session_limit'), ...recordParams(record),
+        ],
       });
-      const count = live.rows.length;
-      if (count >= max && policy === 'reject') {
-        return { result: { added: false, reason: 'max_sessions_exceeded', live: count }, commit: false };
-      }
-      const evict = count >= max ? live.rows.slice(0, count - max + 1) : [];
-      if (evict.length > 0) {
-        await client.query(this.#sql.evict as string, [evict.map((r) => r.id_key), now, JSON.stringify('session_limit')]);
-      }
-      await client.query(this.#sql.upsert as string, recordParams(record));
-      return { result: { added: true, evicted: evict.map((r) => fromSortKey(r.id_sort)) }, commit: true };
-    }));
+      const row = result.rows[0];
+      if (row === undefined) throw new StorageError({ op: 'addSession', key: idKey(record.subject), detail: 'add_session returned no row' });
+      if (!row.added) return { added: false, reason: 'max_sessions_exceeded', live: row.live };
+      return { added: true, evicted: row.evicted.map(fromSortKey) };
+    });
   }
+
 
   async consume(hash: string, options?: StoreCallOptions): Promise<ConsumeResult> {
     requireString(hash, 'hash');
@@ -325,7 +323,7 @@ export class PostgresTokenStore implements TokenStore {
     op: string,
     key: string | undefined,
     options: StoreCallOptions | undefined,
-    work: (db: PoolClient, ctx: CallContext) => Promise<T>,
+    work: (db: PoolClient) => Promise<T>,
   ): Promise<T> {
     if (this.#closed) return Promise.reject(closedError(op, this.backend));
     return runCall(op, key, this.#timeoutMs, options?.signal, async (ctx) => {
@@ -337,12 +335,12 @@ export class PostgresTokenStore implements TokenStore {
       }
       ctx.onCancel = () => connection.release(new Error('call deadline passed'));
       try {
-        const result = await work(connection.client, ctx);
+        const result = await work(connection.client);
         connection.release();
         return result;
       } catch (err) {
         connection.release(keepsConnection(err) ? undefined : asError(err));
-        throw err instanceof TransactionFailed ? err.original : err;
+        throw err;
       } finally {
         ctx.onCancel = undefined;
       }
@@ -394,24 +392,6 @@ export class PostgresTokenStore implements TokenStore {
       },
     };
   }
-
-  /**
-   * Runs `body` in a transaction on one pooled connection. Commits only when `body` asks to and
-   * the call has not already failed (deadline or abort), so a call reported as failed never
-   * commits afterwards; any error destroys the connection instead of returning it to the pool.
-   */
-  async #transaction<T>(client: PoolClient, ctx: CallContext, body: (client: PoolClient) => Promise<{ result: T; commit: boolean }>): Promise<T> {
-    await client.query('BEGIN');
-    try {
-      const { result, commit } = await body(client);
-      if (ctx.cancelled) throw new Error('call timed out or aborted before COMMIT');
-      await client.query(commit ? 'COMMIT' : 'ROLLBACK');
-      return result;
-    } catch (err) {
-      // The connection is discarded (see #call); the server rolls the transaction back.
-      throw new TransactionFailed(err);
-    }
-  }
 }
 
 /** A connection checked out for one call. */
@@ -420,22 +400,14 @@ interface CheckedOut {
   release(err?: Error): void;
 }
 
-/** Marks a failure inside a transaction, whose connection must not be reused. */
-class TransactionFailed extends Error {
-  constructor(readonly original: unknown) {
-    super('transaction failed', { cause: original });
-  }
-}
-
 const asError = (err: unknown): Error => (err instanceof Error ? err : new Error(String(err)));
 
 /**
  * True when a failed statement left its connection usable: a plain SQL error (constraint,
- * timeout of the statement) outside a transaction. Connection and shutdown errors (SQLSTATE
+ * timeout of the statement); every call is one autocommit statement, so none leaves a transaction open. Connection and shutdown errors (SQLSTATE
  * classes 08 and 57P) and anything else discard it.
  */
 function keepsConnection(err: unknown): boolean {
-  if (err instanceof TransactionFailed) return false;
   if (err instanceof CjwtError) return true;
   const code = (err as { code?: unknown } | null)?.code;
   return typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code) && !code.startsWith('08') && !code.startsWith('57P');
@@ -459,10 +431,10 @@ function buildStatements(tables: PostgresTableNames): Record<string, string> {
     delete: `DELETE FROM ${t} WHERE id_key = $1`,
     revoke: `UPDATE ${t} SET revoked_at = $2, revoked_reason = $3 WHERE id_key = $1 AND revoked_at IS NULL RETURNING revoked_at`,
     revokedAt: `SELECT revoked_at FROM ${t} WHERE id_key = $1`,
-    liveSessions: `SELECT id_key, id_sort FROM ${t}
-      WHERE subject_key = $1 AND kind_key = $2 AND revoked_at IS NULL AND expires_at > $3 AND id_key <> $4
-      ORDER BY issued_at, id_sort`,
-    evict: `UPDATE ${t} SET revoked_at = $2, revoked_reason = $3 WHERE id_key = ANY($1::bytea[]) AND revoked_at IS NULL`,
+    addSession: `SELECT added, live, evicted FROM "${tables.prefix}add_session"(
+      $1::int4, $2::int4, $3::int4, $4::bigint, $5::int4, $6::boolean, $7::text, $8::bytea, $9::bytea, $10::bytea,
+      $11::bytea, $12::bytea, $13::bytea, $14::bytea, $15::bytea, $16::bigint, $17::bigint, $18::bigint, $19::text,
+      $20::bigint, $21::jsonb, $22::jsonb, $23::text)`,
     consume: `UPDATE ${t} SET consumed_at = $2
       WHERE hash_key = $1 AND consumed_at IS NULL AND revoked_at IS NULL AND expires_at > $2
       RETURNING ${READ_COLUMNS}`,
