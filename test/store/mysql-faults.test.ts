@@ -121,7 +121,7 @@ describe('MySqlTokenStore faults', { timeout: 120_000 }, () => {
   it('a hung server times calls out with StorageError; once it runs again the store serves', async () => {
     await store.put(record('hang-revoked'));
     await store.revoke('hang-revoked');
-    server.pause();
+    await server.pause();
     try {
       await expectStorageErrorInTime('isRevoked (hung)', () => store.isRevoked('hang-revoked'));
       await expectStorageErrorInTime('get (hung)', () => store.get('hang-revoked'));

@@ -5,7 +5,7 @@
  */
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
 import { existsSync, rmSync } from 'node:fs';
-import { mkdtemp, rm, readFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -33,8 +33,8 @@ export interface MySqlServer {
   restart(): Promise<void>;
   /** Stops the process cleanly but keeps the data directory (for a later `restart()`). */
   shutdown(): Promise<void>;
-  /** SIGSTOP: the server holds its connections but answers nothing (a hung host). */
-  pause(): void;
+  /** SIGSTOP, resolved once every server thread has stopped: connections stay open, nothing answers (a hung host). */
+  pause(): Promise<void>;
   /** SIGCONT after {@link MySqlServer.pause}. */
   resume(): void;
 }
@@ -103,6 +103,18 @@ async function connectRoot(port: number, deadline: number, child: ChildProcess, 
     }
   }
   throw new Error(`mariadbd on port ${port} did not accept connections in time`, { cause: lastErr });
+}
+
+async function waitAllThreadsStopped(pid: number): Promise<void> {
+  const deadline = Date.now() + 5000;
+  while (Date.now() < deadline) {
+    const tasks = await readdir(`/proc/${pid}/task`).catch(() => [] as string[]);
+    const states = await Promise.all(tasks.map((t) => readFile(`/proc/${pid}/task/${t}/stat`, 'utf8').catch(() => '')));
+    // Field 3 of stat, after the parenthesised command name: T = stopped.
+    if (states.every((st) => /\) T /.test(st))) return;
+    await new Promise((r) => setTimeout(r, 5));
+  }
+  throw new Error(`mariadbd ${pid} did not stop`);
 }
 
 /**
@@ -186,8 +198,12 @@ export async function startMySql(): Promise<MySqlServer> {
     async kill() {
       await stopProcess('SIGKILL');
     },
-    pause() {
-      child?.kill('SIGSTOP');
+    async pause() {
+      const c = child;
+      if (!c?.pid) return;
+      c.kill('SIGSTOP');
+      // The signal is delivered asynchronously; a thread still running could answer one more query.
+      await waitAllThreadsStopped(c.pid);
     },
     resume() {
       child?.kill('SIGCONT');
