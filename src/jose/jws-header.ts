@@ -117,3 +117,22 @@ export function checkHeaderPolicy(alg: unknown, protectedHeader: JWSHeader | und
   }
   return true;
 }
+
+/**
+ * Validates the `crit` and `b64` of a header about to be signed and returns whether the payload is
+ * base64url encoded. Signing refuses what verifying would refuse.
+ *
+ * @throws {JWSInvalid} for a malformed `crit`, a non-boolean `b64`, or `b64: false` not in `crit`.
+ */
+export function checkSigningHeader(protectedHeader: Readonly<Record<string, unknown>> | undefined): boolean {
+  if (protectedHeader === undefined) return true;
+  const crit = protectedHeader.crit;
+  if (crit !== undefined) {
+    if (!Array.isArray(crit) || crit.length === 0) throw new JWSInvalid('"crit" must be a non-empty array');
+    for (const name of crit) if (typeof name !== 'string' || !(name in protectedHeader)) throw new JWSInvalid(`critical parameter "${String(name)}" is missing`);
+  }
+  const b64 = protectedHeader.b64;
+  if (b64 !== undefined && typeof b64 !== 'boolean') throw new JWSInvalid('"b64" must be a boolean');
+  if (b64 === false && !(crit as string[] | undefined ?? []).includes('b64')) throw new JWSInvalid('"b64": false must be listed in "crit"');
+  return b64 !== false;
+}

@@ -8,7 +8,7 @@ import type { KeyObject } from 'node:crypto';
 import type { JWSAlgorithm } from './algorithms.js';
 import { encodeBase64url } from './base64url.js';
 import { CjwtError, JOSEAlgNotAllowed, JWSInvalid, JWSSignatureVerificationFailed, TokenTooLarge } from './errors.js';
-import { checkHeaderPolicy, compilePolicy, parseProtectedHeader, type JWSHeader, type JWSVerifyOptions, type VerifyPolicy } from './jws-header.js';
+import { checkHeaderPolicy, checkSigningHeader, compilePolicy, parseProtectedHeader, type JWSHeader, type JWSVerifyOptions, type VerifyPolicy } from './jws-header.js';
 import { prepareKey } from './jws-crypto.js';
 import { resolveVerifyKey, type VerifyKey } from './jws.js';
 import { decodeSegment, isCanonicalSegment } from './jws-segments.js';
@@ -85,13 +85,7 @@ export function signJSON(payload: Uint8Array | string, signers: JSONSigner[], op
     assertProtectedOnly(header);
     const alg = (protectedHeader?.alg ?? header?.alg) as unknown;
     if (typeof alg !== 'string' || alg.toLowerCase() === 'none') throw new JOSEAlgNotAllowed('alg "none" is never used');
-    const crit = protectedHeader?.crit;
-    if (crit !== undefined) {
-      if (!Array.isArray(crit) || crit.length === 0) throw new JWSInvalid('"crit" must be a non-empty array');
-      for (const name of crit) if (typeof name !== 'string' || !(name in (protectedHeader ?? {}))) throw new JWSInvalid(`critical parameter "${String(name)}" is missing`);
-    }
-    const thisB64 = protectedHeader?.b64 !== false;
-    if (!thisB64 && !(crit ?? []).includes('b64')) throw new JWSInvalid('"b64": false must be listed in "crit"');
+    const thisB64 = checkSigningHeader(protectedHeader);
     if (b64 !== undefined && b64 !== thisB64) throw new JWSInvalid('all signatures must use the same "b64" value');
     b64 = thisB64;
     const sign = prepareKey(s.key).signer(alg as JWSAlgorithm);

@@ -7,7 +7,7 @@ import type { KeyObject } from 'node:crypto';
 import { isJWSAlgorithm, type JWSAlgorithm } from './algorithms.js';
 import { encodeBase64url } from './base64url.js';
 import { CjwtError, JOSEAlgNotAllowed, JoseError, JWKInvalid, JWSInvalid, JWSSignatureVerificationFailed, TokenTooLarge } from './errors.js';
-import { checkHeaderPolicy, compilePolicy, parseProtectedHeader, type JWSHeader, type JWSVerifyOptions, type VerifyPolicy } from './jws-header.js';
+import { checkHeaderPolicy, checkSigningHeader, compilePolicy, parseProtectedHeader, type JWSHeader, type JWSVerifyOptions, type VerifyPolicy } from './jws-header.js';
 import { prepareKey, type PreparedKey, type RawSigner } from './jws-crypto.js';
 import { decodeSegment, isCanonicalSegment } from './jws-segments.js';
 
@@ -56,13 +56,7 @@ export function compileSigningHeader(header: JWSHeader, key: KeyObject): Compile
   const alg = header.alg;
   if (typeof alg !== 'string' || alg.toLowerCase() === 'none') throw new JOSEAlgNotAllowed('alg "none" is never used');
   if (!isJWSAlgorithm(alg)) throw new JOSEAlgNotAllowed(`unsupported alg "${alg}"`);
-  if (header.crit !== undefined) {
-    if (!Array.isArray(header.crit) || header.crit.length === 0) throw new JWSInvalid('"crit" must be a non-empty array');
-    for (const name of header.crit) if (typeof name !== 'string' || !(name in header)) throw new JWSInvalid(`critical parameter "${String(name)}" is missing`);
-  }
-  if (header.b64 !== undefined && typeof header.b64 !== 'boolean') throw new JWSInvalid('"b64" must be a boolean');
-  const b64 = header.b64 !== false;
-  if (!b64 && !(header.crit ?? []).includes('b64')) throw new JWSInvalid('"b64": false must be listed in "crit"');
+  const b64 = checkSigningHeader(header);
   const sign = prepareKey(key).signer(alg);
   return { header, encodedHeader: encodeBase64url(JSON.stringify(header)), b64, sign };
 }

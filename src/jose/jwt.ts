@@ -10,7 +10,7 @@ import { JWSInvalid, JWTInvalid } from './errors.js';
 import { compilePolicy, parseProtectedHeader, type JWSHeader, type VerifyPolicy } from './jws-header.js';
 import { compileSigningHeader, prepareStaticKey, verifyCompactParts, type VerifyKey } from './jws.js';
 import type { PreparedKey } from './jws-crypto.js';
-import { decodeSegment } from './jws-segments.js';
+import { isCanonicalSegment } from './jws-segments.js';
 import { compileClaimsBuilder, compileClaimsValidator, type ClaimsValidator, type JWTClaims, type JWTClaimsOptions, type JWTVerifyOptions } from './jwt-claims.js';
 
 export { parseDuration } from './duration.js';
@@ -131,7 +131,8 @@ export function decodeJWT(token: string): { header: JWSHeader; payload: JWTClaim
   if (segments.length !== 3) throw new JWSInvalid('compact JWS must have exactly three segments');
   const header = { ...parseProtectedHeader(segments[0] ?? '') };
   if (header.b64 === false) throw new JWTInvalid('a JWT payload must be base64url encoded');
-  decodeSegment(segments[1] ?? '', 'payload');
-  decodeSegment(segments[2] ?? '', 'signature');
-  return { header, payload: parseClaims(segments[1] ?? '') };
+  const payloadSegment = segments[1] ?? '';
+  if (!isCanonicalSegment(payloadSegment)) throw new JWSInvalid('payload is not valid base64url');
+  if (!isCanonicalSegment(segments[2] ?? '')) throw new JWSInvalid('signature is not valid base64url');
+  return { header, payload: parseClaims(payloadSegment) };
 }

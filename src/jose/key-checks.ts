@@ -3,7 +3,7 @@
  * factories. They run once per key, never per token.
  */
 import { Buffer } from 'node:buffer';
-import { createPrivateKey, createPublicKey, type KeyObject } from 'node:crypto';
+import { createPrivateKey, createPublicKey, X509Certificate, type KeyObject } from 'node:crypto';
 import { ALGORITHMS, MIN_RSA_MODULUS_BITS, OPENSSL_TO_JOSE_CURVE, type AlgorithmSpec } from './algorithms.js';
 import { JOSEAlgNotAllowed, JWKInvalid, KeyTooWeak } from './errors.js';
 
@@ -12,8 +12,8 @@ function parsesAs(attempt: () => unknown): boolean {
 }
 
 /**
- * Rejects a would-be HMAC secret that is really an encoded key (PEM, DER SPKI/PKCS#1/PKCS#8, or a
- * JWK). This closes the classic RS256→HS256 confusion: a public key can never become a secret.
+ * Rejects a would-be HMAC secret that is really an encoded key (PEM, DER SPKI/PKCS#1/PKCS#8/SEC1/X.509, or a
+ * JWK, or an X.509 certificate). This closes the classic RS256→HS256 confusion: a public key can never become a secret.
  *
  * @throws {JWKInvalid} when the bytes are a key encoding.
  */
@@ -40,7 +40,8 @@ export function assertSecretIsNotAKey(secret: Uint8Array): void {
       parsesAs(() => createPublicKey({ key: bytes, format: 'der', type: 'pkcs1' })) ||
       parsesAs(() => createPrivateKey({ key: bytes, format: 'der', type: 'pkcs8' })) ||
       parsesAs(() => createPrivateKey({ key: bytes, format: 'der', type: 'pkcs1' })) ||
-      parsesAs(() => createPrivateKey({ key: bytes, format: 'der', type: 'sec1' }));
+      parsesAs(() => createPrivateKey({ key: bytes, format: 'der', type: 'sec1' })) ||
+      parsesAs(() => new X509Certificate(bytes));
     if (der) throw new JWKInvalid('an HMAC secret must not be a DER-encoded key');
   }
 }

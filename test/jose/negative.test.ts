@@ -52,7 +52,20 @@ test('a public key (PEM, DER or JWK) can never be an HMAC secret', () => {
     }
   }
   assert.throws(() => importJWK({ kty: 'oct', k: Buffer.from(exportPEM(rsa.publicKey)).toString('base64url') }), JWKInvalid);
+  assert.throws(() => importSecret(rsa.publicKey.export({ format: 'der', type: 'pkcs1' })), JWKInvalid);
+  assert.throws(() => importSecret(ec.privateKey.export({ format: 'der', type: 'sec1' })), JWKInvalid);
+  // A self-signed P-256 certificate (DER) carries a public key too.
+  const certificate = Buffer.from(CERTIFICATE_DER_BASE64, 'base64');
+  assert.throws(() => importSecret(certificate), JWKInvalid);
+  assert.throws(() => verifyCompact(hmacToken({ alg: 'HS256' }, 'x', certificate), createSecretKey(certificate)), JWKInvalid);
 });
+
+const CERTIFICATE_DER_BASE64 =
+  'MIIBfjCCASOgAwIBAgIUSEh496LLHvubaoVOwI9DzIk+7ncwCgYIKoZIzj0EAwIwFDESMBAGA1UEAwwJY2p3dC10ZXN0MB4XDTI2MTEyMzE3MTU0MVoXDTM2MTEy' +
+  'MDE3MTU0MVowFDESMBAGA1UEAwwJY2p3dC10ZXN0MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAE4KiWcGSU0wTrLI0prJgEDlrgGBytJ+oBP1re3QGMxwJlWVLT' +
+  't5csZ092lZEPBRZC/DUEVuRXFYopT7IlCgjOH6NTMFEwHQYDVR0OBBYEFMsowBOppboFccOAibURtH3wDauIMB8GA1UdIwQYMBaAFMsowBOppboFccOAibURtH3w' +
+  'DauIMA8GA1UdEwEB/wQFMAMBAf8wCgYIKoZIzj0EAwIDSQAwRgIhAMnzxrt7N0/ohITwCPNJRBkHvOGWFhkdF3llFYdtmlVCAiEA1KyQCDaPJM3pKxcKyHmkICfU' +
+  '8lVGlJRFA3m6qfkDr3w=';
 
 test('a header alg outside the key\'s algorithms is refused before any cryptography', () => {
   const garbageSig = b64('not a signature');
