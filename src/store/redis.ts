@@ -105,6 +105,8 @@ export class RedisTokenStore implements TokenStore {
   readonly #timeoutMs: number;
   readonly #closeClient: boolean;
   readonly #cluster: boolean;
+  readonly #evalsha: Evaluator;
+  readonly #evalLua: Evaluator;
   #closed = false;
   #sweepTimer: ReturnType<typeof setInterval> | undefined;
   #sweeping = false;
@@ -147,6 +149,8 @@ export class RedisTokenStore implements TokenStore {
     // Cluster and Redis share the command API; the narrower type keeps overloads callable.
     this.#client = options.client as unknown as Redis;
     this.#cluster = (options.client as { isCluster?: boolean }).isCluster === true;
+    this.#evalsha = this.#client.evalsha.bind(this.#client) as unknown as Evaluator;
+    this.#evalLua = this.#client.eval.bind(this.#client) as unknown as Evaluator;
     this.#closeClient = options.closeClient === true;
     const sweepMs = options.sweepIntervalMs ?? DEFAULT_SWEEP_MS;
     if (sweepMs > 0) {
@@ -163,14 +167,12 @@ export class RedisTokenStore implements TokenStore {
   }
 
   async #eval(script: LuaScript, keys: string[], args: Array<string | number>): Promise<RedisReply> {
-    const evalsha = this.#client.evalsha.bind(this.#client) as unknown as Evaluator;
     try {
-      return await evalsha(script.sha, keys.length, ...keys, ...args);
+      return await this.#evalsha(script.sha, keys.length, ...keys, ...args);
     } catch (err) {
       if (!isNoScript(err)) throw err;
       // After a restart or SCRIPT FLUSH the server no longer knows the script: send it once.
-      const evalLua = this.#client.eval.bind(this.#client) as unknown as Evaluator;
-      return evalLua(script.lua, keys.length, ...keys, ...args);
+      return this.#evalLua(script.lua, keys.length, ...keys, ...args);
     }
   }
 
