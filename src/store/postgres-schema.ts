@@ -131,10 +131,15 @@ function migrationLockKey(prefix: string): string {
 
 /**
  * Brings the schema up to date on `client` and resolves to the versions it applied (empty when
- * the schema was current). Safe to call from many processes at once.
+ * the schema was current). Safe to call from many processes at once. `migrations` is for tests
+ * that upgrade from an older schema.
  */
-export async function migratePostgres(client: PoolClient, tables: PostgresTableNames): Promise<number[]> {
-  const latest = POSTGRES_MIGRATIONS[POSTGRES_MIGRATIONS.length - 1]?.version ?? 0;
+export async function migratePostgres(
+  client: PoolClient,
+  tables: PostgresTableNames,
+  migrations: readonly PostgresMigration[] = POSTGRES_MIGRATIONS,
+): Promise<number[]> {
+  const latest = migrations[migrations.length - 1]?.version ?? 0;
   // Fast path without the lock: a current schema needs no transaction.
   const probe = await client.query<{ exists: boolean }>('SELECT to_regclass($1) IS NOT NULL AS exists', [tables.migrations]);
   if (probe.rows[0]?.exists) {
@@ -152,7 +157,7 @@ export async function migratePostgres(client: PoolClient, tables: PostgresTableN
     )`);
     const done = await client.query<{ version: number }>(`SELECT version FROM ${tables.migrations}`);
     const have = new Set(done.rows.map((r) => r.version));
-    for (const step of POSTGRES_MIGRATIONS) {
+    for (const step of migrations) {
       if (have.has(step.version)) continue;
       for (const statement of step.sql(tables)) await client.query(statement);
       await client.query(`INSERT INTO ${tables.migrations} (version, name) VALUES ($1, $2)`, [step.version, step.name]);

@@ -11,7 +11,8 @@ import pg from 'pg';
 import { StorageError, StoreConflict, StoreInputInvalid } from '../../src/jose/errors.js';
 import { createTokenStore } from '../../src/store/create.js';
 import { PostgresTokenStore } from '../../src/store/postgres.js';
-import { stringKey } from '../../src/store/postgres-row.js';
+import { RECORD_COLUMNS, recordParams, stringKey } from '../../src/store/postgres-row.js';
+import { POSTGRES_MIGRATIONS, migratePostgres, tableNames } from '../../src/store/postgres-schema.js';
 import type { TokenRecord } from '../../src/store/types.js';
 
 const url = process.env.CJWT_TEST_POSTGRES_URL;
@@ -138,6 +139,37 @@ describe('postgres backend', () => {
     } finally {
       await blocker.end();
       await store.close();
+    }
+  });
+
+  test('a database at schema version 1 is upgraded in place, keeping its records', async () => {
+    const p = prefix();
+    const pool = new pg.Pool({ connectionString: url, max: 2 });
+    try {
+      const client = await pool.connect();
+      try {
+        assert.deepEqual(await migratePostgres(client, tableNames(p), POSTGRES_MIGRATIONS.slice(0, 1)), [1]);
+      } finally {
+        client.release();
+      }
+      const now = Date.now();
+      // A row written directly into the version-1 table, as an older cjwt would have.
+      const placeholders = RECORD_COLUMNS.map((c, i) => `$${i + 1}${c === 'tags' || c === 'labels' ? '::jsonb' : ''}`);
+      await pool.query(
+        `INSERT INTO "${p}tokens" (${RECORD_COLUMNS.join(', ')}) VALUES (${placeholders.join(', ')})`,
+        recordParams(record('from-v1', 'dave', { issuedAt: now - 10 })),
+      );
+      const store = await PostgresTokenStore.connect(url, { tablePrefix: p, sweepIntervalMs: 0 });
+      try {
+        assert.equal((await store.get('from-v1'))?.subject, 'dave');
+        assert.deepEqual(await store.addSession(record('to-v2', 'dave', { issuedAt: now }), 1, 'evict-oldest'), { added: true, evicted: ['from-v1'] });
+        const { rows } = await pool.query<{ version: number }>(`SELECT version FROM "${p}schema_migrations" ORDER BY version`);
+        assert.deepEqual(rows.map((r) => r.version), POSTGRES_MIGRATIONS.map((m) => m.version));
+      } finally {
+        await store.close();
+      }
+    } finally {
+      await pool.end();
     }
   });
 });
