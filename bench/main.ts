@@ -1,7 +1,7 @@
 /**
  * `npm run bench`: runs bench/jws.bench.ts, then bench/manager.bench.ts and bench/jwe.bench.ts
  * when they exist, and prints one table (or `--json`). Options: `--time=MS` per cell and
- * implementation (default 600), `--rounds=N` (default 5), `--filter=TEXT` (e.g. `verify HS256`).
+ * implementation (default 1000), `--rounds=N` (default 8), `--filter=TEXT` (e.g. `verify HS256`).
  */
 import { existsSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
