@@ -46,9 +46,10 @@ const SESSION_LOCK_CLASS = 0x636a7774; // 'cjwt'
 
 /**
  * A TokenStore on PostgreSQL. Records live in one table (`cjwt_tokens`) with indexed digest
- * columns for exact, NUL-safe matching; `addSession` serialises per subject with a
- * transaction-scoped advisory lock; `consume` is one conditional UPDATE, so both are atomic
- * across processes. The schema is created and migrated on connect, safely from several
+ * columns for exact, NUL-safe matching. `addSession` is one statement that serialises per
+ * subject with a transaction-scoped advisory lock inside the server; `consume` is one
+ * conditional UPDATE; so both are atomic across processes. Every call is one round trip in the
+ * common case. The schema is created and migrated on connect, safely from several
  * processes at once.
  * @example
  * const store = await PostgresTokenStore.connect('postgres://app@127.0.0.1:5432/app');
@@ -62,7 +63,7 @@ export class PostgresTokenStore implements TokenStore {
   readonly #retentionMs: number;
   readonly #timeoutMs: number;
   readonly #closePool: boolean;
-  readonly #sql: Record<string, string>;
+  readonly #sql: PostgresStatements;
   #ready: Promise<void> | undefined;
   #sweeper: ReturnType<typeof setInterval> | undefined;
   #closed = false;
@@ -83,7 +84,7 @@ export class PostgresTokenStore implements TokenStore {
       // An idle client lost its server; the pool drops it and connects anew on demand.
     });
     this.#sql = buildStatements(this.#tables);
-    const sweepMs = options.sweepIntervalMs ?? DEFAULT_SWEEP_MS;
+    const sweepMs = sweepInterval(options.sweepIntervalMs);
     if (sweepMs > 0) {
       this.#sweeper = setInterval(() => {
         this.cleanup(Date.now()).catch(() => {
@@ -102,8 +103,11 @@ export class PostgresTokenStore implements TokenStore {
    * const store = await PostgresTokenStore.connect(process.env.DATABASE_URL!, { operationTimeoutMs: 2000 });
    */
   static async connect(url: string, options: PostgresConnectOptions = {}): Promise<PostgresTokenStore> {
+    if (typeof url !== 'string' || url.length === 0) throw new StoreInputInvalid('postgres URL must be a non-empty string');
     const timeoutMs = resolveStoreOptions(options).operationTimeoutMs;
-    tableNames(options.tablePrefix); // validates before a pool exists
+    // Validated before a pool exists.
+    tableNames(options.tablePrefix);
+    sweepInterval(options.sweepIntervalMs);
     let pg: typeof PgModule;
     try {
       pg = (await import('pg')).default as unknown as typeof PgModule;
@@ -144,14 +148,14 @@ export class PostgresTokenStore implements TokenStore {
   async put(record: TokenRecord, options?: StoreCallOptions): Promise<void> {
     validateRecord(record);
     return this.#call('put', idKey(record.id), options, async (db) => {
-      await db.query(this.#sql.upsert as string, recordParams(record));
+      await db.query(this.#sql.upsert, recordParams(record));
     });
   }
 
   async get(id: string, options?: StoreCallOptions): Promise<TokenRecord | undefined> {
     requireString(id, 'id');
     return this.#call('get', idKey(id), options, async (db) => {
-      const result = await db.query<TokenRow>({ name: `${this.#tables.prefix}get`, text: this.#sql.get as string, values: [stringKey(id)] });
+      const result = await db.query<TokenRow>({ name: `${this.#tables.prefix}get`, text: this.#sql.get, values: [stringKey(id)] });
       const row = result.rows[0];
       return row === undefined ? undefined : rowToRecord(row);
     });
@@ -160,7 +164,7 @@ export class PostgresTokenStore implements TokenStore {
   async getByHash(hash: string, options?: StoreCallOptions): Promise<TokenRecord | undefined> {
     requireString(hash, 'hash');
     return this.#call('getByHash', hashKey(hash), options, async (db) => {
-      const result = await db.query<TokenRow>({ name: `${this.#tables.prefix}get_by_hash`, text: this.#sql.getByHash as string, values: [stringKey(hash)] });
+      const result = await db.query<TokenRow>({ name: `${this.#tables.prefix}get_by_hash`, text: this.#sql.getByHash, values: [stringKey(hash)] });
       const row = result.rows[0];
       return row === undefined ? undefined : rowToRecord(row);
     });
@@ -169,7 +173,7 @@ export class PostgresTokenStore implements TokenStore {
   async delete(id: string, options?: StoreCallOptions): Promise<boolean> {
     requireString(id, 'id');
     return this.#call('delete', idKey(id), options, async (db) => {
-      const result = await db.query(this.#sql.delete as string, [stringKey(id)]);
+      const result = await db.query(this.#sql.delete, [stringKey(id)]);
       return (result.rowCount ?? 0) > 0;
     });
   }
@@ -211,17 +215,22 @@ export class PostgresTokenStore implements TokenStore {
     const now = options?.now ?? Date.now();
     return this.#call('revoke', idKey(id), options, async (db) => {
       const key = stringKey(id);
-      const updated = await db.query<{ revoked_at: string }>(this.#sql.revoke as string, [key, now, reasonParam(reason)]);
-      if (updated.rows.length > 0) return { revoked: true, revokedAt: now };
-      // Not updated: either absent or revoked already (a revocation is never undone by revoke).
-      const found = await db.query<{ revoked_at: string | null }>(this.#sql.revokedAt as string, [key]);
-      const row = found.rows[0];
-      if (row === undefined) return { revoked: false, reason: 'not_found' };
-      if (row.revoked_at === null) {
-        // A concurrent put replaced the record between the two statements; report what is there now.
+      // One round trip: the UPDATE, and the row as it was before it.
+      const { rows } = await db.query<{ updated: boolean; found: boolean; revoked_at: string | null }>({
+        name: `${this.#tables.prefix}revoke`, text: this.#sql.revoke, values: [key, now, reasonParam(reason)],
+      });
+      const row = rows[0];
+      if (row?.updated) return { revoked: true, revokedAt: now };
+      if (!row?.found) return { revoked: false, reason: 'not_found' };
+      if (row.revoked_at !== null) return { revoked: false, reason: 'already_revoked', revokedAt: Number(row.revoked_at) };
+      // The statement's snapshot predates a concurrent revoke that won the row lock: read again.
+      const again = await db.query<{ revoked_at: string | null }>(this.#sql.revokedAt, [key]);
+      const current = again.rows[0];
+      if (current === undefined) return { revoked: false, reason: 'not_found' };
+      if (current.revoked_at === null) {
         throw new StorageError({ op: 'revoke', key: idKey(id), detail: 'record changed concurrently; retry' });
       }
-      return { revoked: false, reason: 'already_revoked', revokedAt: Number(row.revoked_at) };
+      return { revoked: false, reason: 'already_revoked', revokedAt: Number(current.revoked_at) };
     });
   }
 
@@ -229,7 +238,7 @@ export class PostgresTokenStore implements TokenStore {
     requireString(id, 'id');
     return this.#call('isRevoked', idKey(id), options, async (db) => {
       const result = await db.query<{ revoked_at: string | null }>({
-        name: `${this.#tables.prefix}is_revoked`, text: this.#sql.revokedAt as string, values: [stringKey(id)],
+        name: `${this.#tables.prefix}is_revoked`, text: this.#sql.revokedAt, values: [stringKey(id)],
       });
       const row = result.rows[0];
       return row !== undefined && row.revoked_at !== null;
@@ -261,7 +270,7 @@ export class PostgresTokenStore implements TokenStore {
       const lockTimeoutMs = Math.max(50, Math.min(this.#timeoutMs - (Date.now() - started), 2 ** 31 - 1));
       const result = await db.query<{ added: boolean; live: number; evicted: Buffer[] }>({
         name: `${this.#tables.prefix}add_session`,
-        text: this.#sql.addSession as string,
+        text: this.#sql.addSession,
         values: [
           SESSION_LOCK_CLASS, stringKey(record.subject).readInt32BE(0), Math.floor(lockTimeoutMs), now, max,
           policy === 'evict-oldest', JSON.stringify('session_limit'), ...recordParams(record),
@@ -274,27 +283,31 @@ export class PostgresTokenStore implements TokenStore {
     });
   }
 
-
   async consume(hash: string, options?: StoreCallOptions): Promise<ConsumeResult> {
     requireString(hash, 'hash');
     const now = options?.now ?? Date.now();
     return this.#call('consume', hashKey(hash), options, async (db) => {
       const key = stringKey(hash);
-      // The row lock of the UPDATE serialises racing callers; a loser re-checks `consumed_at IS
-      // NULL` after the winner commits and updates nothing.
-      const won = await db.query<TokenRow>({ name: `${this.#tables.prefix}consume`, text: this.#sql.consume as string, values: [key, now] });
-      const winner = won.rows[0];
-      if (winner !== undefined) return { consumed: true, record: rowToRecord(winner) };
-      const found = await db.query<TokenRow>({ name: `${this.#tables.prefix}get_by_hash`, text: this.#sql.getByHash as string, values: [key] });
-      const row = found.rows[0];
+      // The row lock of the UPDATE serialises racing callers: a loser re-checks `consumed_at IS
+      // NULL` after the winner commits and updates nothing. The same statement returns the row
+      // as it was, so a refusal costs no second round trip.
+      const { rows } = await db.query<TokenRow & { won: boolean }>({
+        name: `${this.#tables.prefix}consume`, text: this.#sql.consume, values: [key, now],
+      });
+      const row = rows[0];
       if (row === undefined) return { consumed: false, reason: 'not_found' };
-      const record = rowToRecord(row);
-      const refusal = consumeRefusal(record, now);
-      if (refusal === undefined) {
-        // Only possible when the record was replaced between the two statements.
+      if (row.won) return { consumed: true, record: rowToRecord(row) };
+      const refusal = consumeRefusal(rowToRecord(row), now);
+      if (refusal !== undefined) return refusal;
+      // The snapshot predates the winner's commit: read the row as it is now.
+      const again = await db.query<TokenRow>({ name: `${this.#tables.prefix}get_by_hash`, text: this.#sql.getByHash, values: [key] });
+      const current = again.rows[0];
+      if (current === undefined) return { consumed: false, reason: 'not_found' };
+      const late = consumeRefusal(rowToRecord(current), now);
+      if (late === undefined) {
         throw new StorageError({ op: 'consume', key: hashKey(hash), detail: 'record changed concurrently; retry' });
       }
-      return refusal;
+      return late;
     });
   }
 
@@ -404,13 +417,22 @@ const asError = (err: unknown): Error => (err instanceof Error ? err : new Error
 
 /**
  * True when a failed statement left its connection usable: a plain SQL error (constraint,
- * timeout of the statement); every call is one autocommit statement, so none leaves a transaction open. Connection and shutdown errors (SQLSTATE
- * classes 08 and 57P) and anything else discard it.
+ * statement or lock timeout). Every call runs autocommit statements, so none leaves a
+ * transaction open. Connection and shutdown errors (SQLSTATE classes 08 and 57P) and anything
+ * else discard the connection.
  */
 function keepsConnection(err: unknown): boolean {
   if (err instanceof CjwtError) return true;
   const code = (err as { code?: unknown } | null)?.code;
   return typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code) && !code.startsWith('08') && !code.startsWith('57P');
+}
+
+function sweepInterval(value: number | undefined): number {
+  const ms = value ?? DEFAULT_SWEEP_MS;
+  if (typeof ms !== 'number' || !Number.isFinite(ms) || ms < 0 || ms > 2 ** 31 - 1) {
+    throw new StoreInputInvalid('sweepIntervalMs must be a number of ms from 0 (never) to 2^31-1');
+  }
+  return ms;
 }
 
 function requireString(value: unknown, name: string): void {
@@ -419,7 +441,19 @@ function requireString(value: unknown, name: string): void {
 
 const reasonParam = (reason: string | undefined): string | null => (reason === undefined ? null : JSON.stringify(reason));
 
-function buildStatements(tables: PostgresTableNames): Record<string, string> {
+/** The store's fixed SQL, built once per table prefix. */
+interface PostgresStatements {
+  upsert: string;
+  get: string;
+  getByHash: string;
+  delete: string;
+  revoke: string;
+  revokedAt: string;
+  addSession: string;
+  consume: string;
+}
+
+function buildStatements(tables: PostgresTableNames): PostgresStatements {
   const t = tables.tokens;
   const cols = RECORD_COLUMNS.join(', ');
   const values = RECORD_COLUMNS.map((c, i) => (c === 'tags' || c === 'labels' ? `$${i + 1}::jsonb` : `$${i + 1}`)).join(', ');
@@ -429,14 +463,24 @@ function buildStatements(tables: PostgresTableNames): Record<string, string> {
     get: `SELECT ${READ_COLUMNS} FROM ${t} WHERE id_key = $1`,
     getByHash: `SELECT ${READ_COLUMNS} FROM ${t} WHERE hash_key = $1`,
     delete: `DELETE FROM ${t} WHERE id_key = $1`,
-    revoke: `UPDATE ${t} SET revoked_at = $2, revoked_reason = $3 WHERE id_key = $1 AND revoked_at IS NULL RETURNING revoked_at`,
+    // The outer SELECT reads the statement's snapshot, i.e. the row before the UPDATE.
+    revoke: `WITH upd AS (
+        UPDATE ${t} SET revoked_at = $2, revoked_reason = $3 WHERE id_key = $1 AND revoked_at IS NULL RETURNING 1
+      )
+      SELECT EXISTS (SELECT 1 FROM upd) AS updated, EXISTS (SELECT 1 FROM ${t} WHERE id_key = $1) AS found,
+        (SELECT revoked_at FROM ${t} WHERE id_key = $1) AS revoked_at`,
     revokedAt: `SELECT revoked_at FROM ${t} WHERE id_key = $1`,
     addSession: `SELECT added, live, evicted FROM "${tables.prefix}add_session"(
       $1::int4, $2::int4, $3::int4, $4::bigint, $5::int4, $6::boolean, $7::text, $8::bytea, $9::bytea, $10::bytea,
       $11::bytea, $12::bytea, $13::bytea, $14::bytea, $15::bytea, $16::bigint, $17::bigint, $18::bigint, $19::text,
       $20::bigint, $21::jsonb, $22::jsonb, $23::text)`,
-    consume: `UPDATE ${t} SET consumed_at = $2
-      WHERE hash_key = $1 AND consumed_at IS NULL AND revoked_at IS NULL AND expires_at > $2
-      RETURNING ${READ_COLUMNS}`,
+    consume: `WITH upd AS (
+        UPDATE ${t} SET consumed_at = $2
+        WHERE hash_key = $1 AND consumed_at IS NULL AND revoked_at IS NULL AND expires_at > $2
+        RETURNING ${READ_COLUMNS}
+      )
+      SELECT true AS won, ${READ_COLUMNS} FROM upd
+      UNION ALL
+      SELECT false AS won, ${READ_COLUMNS} FROM ${t} WHERE hash_key = $1 AND NOT EXISTS (SELECT 1 FROM upd)`,
   };
 }

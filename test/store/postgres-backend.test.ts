@@ -172,4 +172,27 @@ describe('postgres backend', () => {
       await pool.end();
     }
   });
+
+  test('racing revokes on separate connections: one revokes, the rest report already_revoked with its time', async () => {
+    const store = await PostgresTokenStore.connect(url, { tablePrefix: prefix(), sweepIntervalMs: 0, poolOptions: { max: 10 } });
+    try {
+      await store.put(record('contested', 'erin', { hash: 'contested-hash' }));
+      const results = await Promise.all(Array.from({ length: 20 }, (_, i) => store.revoke('contested', `r${i}`, { now: 1_000_000 + i })));
+      const winners = results.filter((r) => r.revoked);
+      assert.equal(winners.length, 1);
+      const winner = winners[0] as { revoked: true; revokedAt: number };
+      for (const r of results) {
+        if (!r.revoked) assert.deepEqual(r, { revoked: false, reason: 'already_revoked', revokedAt: winner.revokedAt });
+      }
+      assert.equal((await store.get('contested'))?.revokedAt, winner.revokedAt);
+      assert.deepEqual(await store.revoke('absent'), { revoked: false, reason: 'not_found' });
+    } finally {
+      await store.close();
+    }
+  });
+
+  test('bad connect options are StoreInputInvalid', async () => {
+    await assert.rejects(PostgresTokenStore.connect(url, { sweepIntervalMs: -1 }), StoreInputInvalid);
+    await assert.rejects(PostgresTokenStore.connect(42 as unknown as string), StoreInputInvalid);
+  });
 });
