@@ -46,12 +46,12 @@ export interface AuditQuery {
   since?: number;
 }
 
-function copyEntry(entry: AuditEntry): AuditEntry {
-  const out: AuditEntry = { time: entry.time, action: entry.action, outcome: entry.outcome };
-  if (entry.jti !== undefined) out.jti = entry.jti;
-  if (entry.subject !== undefined) out.subject = entry.subject;
-  if (entry.reason !== undefined) out.reason = entry.reason;
-  if (entry.kid !== undefined) out.kid = entry.kid;
+function makeEntry(time: number, action: AuditAction, outcome: 'success' | 'failure', jti: string | undefined, subject: string | undefined, reason: string | undefined, kid: string | undefined): AuditEntry {
+  const out: AuditEntry = { time, action, outcome };
+  if (jti !== undefined) out.jti = jti;
+  if (subject !== undefined) out.subject = subject;
+  if (reason !== undefined) out.reason = reason;
+  if (kid !== undefined) out.kid = kid;
   return out;
 }
 
@@ -64,7 +64,16 @@ function copyEntry(entry: AuditEntry): AuditEntry {
  * log.entries({ outcome: 'failure' }).length // 1
  */
 export class AuditLog {
-  private readonly buffer: Array<AuditEntry | undefined>;
+  // Columns instead of one object per entry: recording allocates nothing (the strings already
+  // exist), which keeps auditing cheap enough to leave on for every verification.
+  private readonly times: Float64Array;
+  private readonly actions: Array<AuditAction | undefined>;
+  private readonly failures: Uint8Array;
+  private readonly jtis: Array<string | undefined>;
+  private readonly subjects: Array<string | undefined>;
+  private readonly reasons: Array<string | undefined>;
+  private readonly kids: Array<string | undefined>;
+  private readonly cap: number;
   private next = 0;
   private stored = 0;
   private readonly sinkFn: ((entry: AuditEntry) => void) | undefined;
@@ -74,7 +83,14 @@ export class AuditLog {
   constructor(options: AuditLogOptions = {}) {
     const capacity = options.capacity ?? 1000;
     if (!Number.isInteger(capacity) || capacity < 0) throw new RangeError('audit capacity must be a non-negative integer');
-    this.buffer = new Array<AuditEntry | undefined>(capacity);
+    this.cap = capacity;
+    this.times = new Float64Array(capacity);
+    this.failures = new Uint8Array(capacity);
+    this.actions = new Array<AuditAction | undefined>(capacity).fill(undefined);
+    this.jtis = new Array<string | undefined>(capacity).fill(undefined);
+    this.subjects = new Array<string | undefined>(capacity).fill(undefined);
+    this.reasons = new Array<string | undefined>(capacity).fill(undefined);
+    this.kids = new Array<string | undefined>(capacity).fill(undefined);
     const sink = options.sink;
     if (typeof sink === 'function') this.sinkFn = sink;
     else if (sink !== undefined) this.sinkFn = (entry) => { sink.write(`${JSON.stringify(entry)}\n`); };
@@ -82,7 +98,7 @@ export class AuditLog {
 
   /** Maximum number of entries kept in memory. */
   get capacity(): number {
-    return this.buffer.length;
+    return this.cap;
   }
 
   /** Number of entries currently kept. */
@@ -90,24 +106,33 @@ export class AuditLog {
     return this.stored;
   }
 
-  /** Appends an entry (a copy of its known fields), dropping the oldest when full. */
+  /** Appends an entry (its known fields only), dropping the oldest when full. */
   record(entry: AuditEntry): void {
-    this.append(copyEntry(entry));
+    this.add(entry.time, entry.action, entry.outcome, entry.jti, entry.subject, entry.reason, entry.kid);
   }
 
   /**
-   * Appends an entry the caller just built with only the {@link AuditEntry} fields, without
-   * copying it (the hot path of managers). The log owns it afterwards.
+   * Appends an entry from its fields, without building an object (the hot path of managers).
+   * Non-string ids are dropped rather than stored.
    */
-  append(copy: AuditEntry): void {
-    if (this.buffer.length > 0) {
-      this.buffer[this.next] = copy;
-      this.next = (this.next + 1) % this.buffer.length;
-      if (this.stored < this.buffer.length) this.stored += 1;
+  add(time: number, action: AuditAction, outcome: 'success' | 'failure', jti?: unknown, subject?: unknown, reason?: string, kid?: string): void {
+    const j = typeof jti === 'string' ? jti : undefined;
+    const sub = typeof subject === 'string' ? subject : undefined;
+    if (this.cap > 0) {
+      const i = this.next;
+      this.times[i] = time;
+      this.actions[i] = action;
+      this.failures[i] = outcome === 'failure' ? 1 : 0;
+      this.jtis[i] = j;
+      this.subjects[i] = sub;
+      this.reasons[i] = reason;
+      this.kids[i] = kid;
+      this.next = i + 1 === this.cap ? 0 : i + 1;
+      if (this.stored < this.cap) this.stored += 1;
     }
     if (this.sinkFn !== undefined) {
       try {
-        this.sinkFn(copy);
+        this.sinkFn(makeEntry(time, action, outcome, j, sub, reason, kid));
       } catch {
         // An audit sink must not turn a verification into a failure; the count makes it visible.
         this.sinkErrors += 1;
@@ -115,25 +140,26 @@ export class AuditLog {
     }
   }
 
-  /** Kept entries, oldest first, optionally filtered. Returns copies. */
+  /** Kept entries, oldest first, optionally filtered. */
   entries(query: AuditQuery = {}): AuditEntry[] {
     const out: AuditEntry[] = [];
-    const cap = this.buffer.length;
-    for (let i = 0; i < this.stored; i++) {
-      const entry = this.buffer[(this.next - this.stored + i + cap) % cap]!;
-      if (query.action !== undefined && entry.action !== query.action) continue;
-      if (query.outcome !== undefined && entry.outcome !== query.outcome) continue;
-      if (query.subject !== undefined && entry.subject !== query.subject) continue;
-      if (query.jti !== undefined && entry.jti !== query.jti) continue;
-      if (query.since !== undefined && entry.time < query.since) continue;
-      out.push(copyEntry(entry));
+    const cap = this.cap;
+    for (let n = 0; n < this.stored; n++) {
+      const i = (this.next - this.stored + n + cap) % cap;
+      const outcome = this.failures[i] === 1 ? 'failure' : 'success';
+      if (query.action !== undefined && this.actions[i] !== query.action) continue;
+      if (query.outcome !== undefined && outcome !== query.outcome) continue;
+      if (query.subject !== undefined && this.subjects[i] !== query.subject) continue;
+      if (query.jti !== undefined && this.jtis[i] !== query.jti) continue;
+      if (query.since !== undefined && this.times[i]! < query.since) continue;
+      out.push(makeEntry(this.times[i]!, this.actions[i]!, outcome, this.jtis[i], this.subjects[i], this.reasons[i], this.kids[i]));
     }
     return out;
   }
 
   /** Drops every kept entry (the sink is not affected). */
   clear(): void {
-    this.buffer.fill(undefined);
+    for (const column of [this.actions, this.jtis, this.subjects, this.reasons, this.kids]) column.fill(undefined);
     this.next = 0;
     this.stored = 0;
   }
