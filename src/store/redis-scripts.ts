@@ -123,35 +123,109 @@ if not rkey then return {'N', {}} end
 return consume(rkey, ARGV[2], ARGV[3])
 `);
 
+// The subject's live records of `kind` other than `id`, oldest first (the zset order is
+// issuedAt, then id bytes). Prunes index members whose record Redis already expired.
+const LIVE_SESSIONS_FN = `
+local function live_sessions(zkey, rprefix, id, kind, now)
+  local live = {}
+  for _, m in ipairs(redis.call('ZRANGE', zkey, 0, -1)) do
+    if m ~= id then
+      local v = redis.call('HMGET', rprefix .. m, 'k', 'e', 'ra')
+      if not v[2] then redis.call('ZREM', zkey, m)
+      elseif v[1] == kind and not v[3] and tonumber(v[2]) > now then live[#live + 1] = m end
+    end
+  end
+  return live
+end
+local function evict(rprefix, live, max, now_s)
+  local evicted = {}
+  for i = 1, #live - max + 1 do
+    redis.call('HSET', rprefix .. live[i], 'ra', now_s, 'rr', 'session_limit')
+    evicted[#evicted + 1] = live[i]
+  end
+  return evicted
+end
+`;
+
 /**
  * KEYS: subject index, new record. ARGV: record key prefix, id, kind, now, max, policy, then the
  * write_record arguments (id, issuedAt, expireAtMs, fields...).
- * Counts the subject's live records of this kind (the zset order is issuedAt, then id bytes, so
- * the first live ones are the oldest), applies the policy, writes the record.
+ * Counts the subject's live records of this kind, applies the policy, writes the record.
  * Returns {0, live, existed} when rejected, {1, existed, evicted ids...} when added.
  */
-export const ADD_SESSION = script('add_session', `${WRITE_RECORD_FN}
+export const ADD_SESSION = script('add_session', `${WRITE_RECORD_FN}${LIVE_SESSIONS_FN}
 local prefix, id, kind = ARGV[1], ARGV[2], ARGV[3]
 local now, max = tonumber(ARGV[4]), tonumber(ARGV[5])
 local existed = redis.call('EXISTS', KEYS[2])
-local live = {}
-for _, m in ipairs(redis.call('ZRANGE', KEYS[1], 0, -1)) do
-  if m ~= id then
-    local v = redis.call('HMGET', prefix .. m, 'k', 'e', 'ra')
-    if not v[2] then redis.call('ZREM', KEYS[1], m)
-    elseif v[1] == kind and not v[3] and tonumber(v[2]) > now then live[#live + 1] = m end
-  end
-end
+local live = live_sessions(KEYS[1], prefix, id, kind, now)
 local evicted = {}
 if #live >= max then
   if ARGV[6] == 'reject' then return {0, #live, existed} end
-  for i = 1, #live - max + 1 do
-    redis.call('HSET', prefix .. live[i], 'ra', ARGV[4], 'rr', 'session_limit')
-    evicted[#evicted + 1] = live[i]
-  end
+  evicted = evict(prefix, live, max, ARGV[4])
 end
 write_record(KEYS[2], KEYS[1], 7)
 local out = {1, existed}
+for _, e in ipairs(evicted) do out[#out + 1] = e end
+return out
+`);
+
+// Standalone servers only: everything a write needs besides the record, in the same script, so a
+// write is one round trip and the hash-uniqueness check cannot race.
+// KEYS: 1 record, 2 subject index, 3 id pointer, 4 global index, 5 expiry index, 6 hash pointer
+// (KEYS[3] when none), 7 family index (KEYS[3] when none).
+// ARGV: 1 key prefix, 2 subject tag, 3 index member, 4 member prefix of this id (append a subject
+// tag), 5 token hash or '', 6 hash pointer value, 7 has family ('1'/'0'), 8 expiresAt,
+// 9 kind, 10 now, 11 max, 12 policy (addSession only), 13.. write_record (id, issuedAt, expireAtMs, fields).
+const PREPARE_LOCAL_FN = `
+local function prepare_local()
+  local prefix, s, id, issued, expire_at = ARGV[1], ARGV[2], ARGV[13], ARGV[14], ARGV[15]
+  if ARGV[5] ~= '' then
+    local cur = redis.call('GET', KEYS[6])
+    if cur and #cur > 43 and string.sub(cur, 44) ~= id then
+      local other = prefix .. '{s:' .. string.sub(cur, 1, 43) .. '}:r:' .. string.sub(cur, 44)
+      if redis.call('HGET', other, 'h') == ARGV[5] then return false end
+    end
+    redis.call('SET', KEYS[6], ARGV[6], 'PXAT', expire_at)
+  end
+  local old = redis.call('SET', KEYS[3], s, 'PXAT', expire_at, 'GET')
+  if old and old ~= s then
+    redis.call('DEL', prefix .. '{s:' .. old .. '}:r:' .. id)
+    redis.call('ZREM', prefix .. '{s:' .. old .. '}:z', id)
+    redis.call('ZREM', KEYS[4], ARGV[4] .. old)
+    redis.call('ZREM', KEYS[5], ARGV[4] .. old)
+  end
+  redis.call('ZADD', KEYS[4], issued, ARGV[3])
+  redis.call('ZADD', KEYS[5], ARGV[8], ARGV[3])
+  if ARGV[7] == '1' then
+    redis.call('ZADD', KEYS[7], issued, ARGV[3])
+    local cur = redis.call('PEXPIRETIME', KEYS[7])
+    if cur == -1 or cur < tonumber(expire_at) then redis.call('PEXPIREAT', KEYS[7], expire_at) end
+  end
+  return true
+end
+`;
+
+/** Standalone only: the whole put in one script. Returns 1, or 0 when another record has the hash. */
+export const PUT_LOCAL = script('put_local', `${WRITE_RECORD_FN}${PREPARE_LOCAL_FN}
+if not prepare_local() then return 0 end
+write_record(KEYS[1], KEYS[2], 13)
+return 1
+`);
+
+/**
+ * Standalone only: the whole addSession in one script; the limit is checked before anything is
+ * written. Returns {0, live} rejected, {-1} hash conflict, {1, evicted ids...} added.
+ */
+export const ADD_SESSION_LOCAL = script('add_session_local', `${WRITE_RECORD_FN}${LIVE_SESSIONS_FN}${PREPARE_LOCAL_FN}
+local rprefix = ARGV[1] .. '{s:' .. ARGV[2] .. '}:r:'
+local now, max = tonumber(ARGV[10]), tonumber(ARGV[11])
+local live = live_sessions(KEYS[2], rprefix, ARGV[13], ARGV[9], now)
+if #live >= max and ARGV[12] == 'reject' then return {0, #live} end
+if not prepare_local() then return {-1} end
+local evicted = {}
+if #live >= max then evicted = evict(rprefix, live, max, ARGV[10]) end
+write_record(KEYS[1], KEYS[2], 13)
+local out = {1}
 for _, e in ipairs(evicted) do out[#out + 1] = e end
 return out
 `);

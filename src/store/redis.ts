@@ -27,8 +27,8 @@ import {
 } from './redis-keys.js';
 import { recordFields, recordFromHash, recordFromPairs } from './redis-record.js';
 import {
-  ADD_SESSION, CLAIM_HASH, CLEANUP_RECORD, CONSUME, CONSUME_VIA_POINTER, DELETE_IF_EQUAL, DELETE_RECORD,
-  FOLLOW_POINTER, INDEX_ADD, REVOKE_ONE, REVOKE_VIA_POINTER, REVOKE_WHERE, SUBJECT_RANGE, WRITE_RECORD, ZADD_GROW,
+  ADD_SESSION, ADD_SESSION_LOCAL, CLAIM_HASH, CLEANUP_RECORD, CONSUME, CONSUME_VIA_POINTER, DELETE_IF_EQUAL, DELETE_RECORD,
+  FOLLOW_POINTER, INDEX_ADD, PUT_LOCAL, REVOKE_ONE, REVOKE_VIA_POINTER, REVOKE_WHERE, SUBJECT_RANGE, WRITE_RECORD, ZADD_GROW,
   type LuaScript,
 } from './redis-scripts.js';
 
@@ -202,6 +202,11 @@ export class RedisTokenStore implements TokenStore {
   async put(record: TokenRecord, options?: StoreCallOptions): Promise<void> {
     validateRecord(record);
     return this.#call('put', idKey(record.id), options, async () => {
+      if (!this.#cluster) {
+        const written = await this.#eval(PUT_LOCAL, ...this.#localWrite(record, ['', '', '', '']));
+        if (Number(written) !== 1) throw new StoreConflict('another record already has this token hash');
+        return;
+      }
       const s = await this.#prepareWrite(record);
       await this.#eval(WRITE_RECORD, [this.#keys.record(s, record.id), this.#keys.subjectIndex(s)],
         [record.id, String(record.issuedAt), this.#expireAt(record), ...recordFields(record)]);
@@ -209,7 +214,28 @@ export class RedisTokenStore implements TokenStore {
   }
 
   /**
-   * Everything a write does before the record itself: claims the hash pointer, points the id at
+   * KEYS and ARGV of the standalone write scripts (PUT_LOCAL, ADD_SESSION_LOCAL): the record,
+   * its pointers and its index entries in one call. `session` is kind, now, max, policy.
+   */
+  #localWrite(record: TokenRecord, session: string[]): [string[], string[]] {
+    const s = tagDigest(record.subject);
+    const idPointer = this.#keys.idPointer(record.id);
+    const keys = [
+      this.#keys.record(s, record.id), this.#keys.subjectIndex(s), idPointer, this.#keys.globalIndex(), this.#keys.expiryIndex(),
+      record.hash === undefined ? idPointer : this.#keys.hashPointer(record.hash),
+      record.familyId === undefined ? idPointer : this.#keys.familyIndex(record.familyId),
+    ];
+    const args = [
+      this.#keys.prefix, s, encodeMember(record.id, s), encodeMember(record.id, ''), record.hash ?? '',
+      encodeHashPointer(s, record.id), record.familyId === undefined ? '0' : '1', String(record.expiresAt),
+      ...session,
+      record.id, String(record.issuedAt), String(this.#expireAt(record)), ...recordFields(record),
+    ];
+    return [keys, args];
+  }
+
+  /**
+   * Everything a write does before the record itself (cluster): claims the hash pointer, points the id at
    * the subject, adds the index members, and removes an older version filed under another subject.
    * Returns the subject tag.
    */
@@ -459,8 +485,14 @@ export class RedisTokenStore implements TokenStore {
     validateRecord(record);
     validateSessionLimit(max, policy);
     return this.#call('addSession', idKey(record.id), options, async () => {
-      const s = await this.#prepareWrite(record);
       const now = callNow(options);
+      if (!this.#cluster) {
+        const reply = await this.#eval(ADD_SESSION_LOCAL, ...this.#localWrite(record, [record.kind, String(now), String(max), policy])) as number[];
+        if (Number(reply[0]) === -1) throw new StoreConflict('another record already has this token hash');
+        if (Number(reply[0]) === 0) return { added: false, reason: 'max_sessions_exceeded', live: Number(reply[1]) };
+        return { added: true, evicted: reply.slice(1).map(String) };
+      }
+      const s = await this.#prepareWrite(record);
       const reply = await this.#eval(ADD_SESSION, [this.#keys.subjectIndex(s), this.#keys.record(s, record.id)], [
         this.#keys.recordPrefix(s), record.id, record.kind, String(now), max, policy,
         record.id, String(record.issuedAt), this.#expireAt(record), ...recordFields(record),

@@ -138,6 +138,20 @@ describe('RedisTokenStore specifics', { timeout: 60_000 }, () => {
     assert.deepEqual(await client.zrange('k:{g}:z', '0', '-1'), members);
   });
 
+  it('racing puts of different records with one hash: exactly one wins (single server)', async () => {
+    const base = { hash: 'race-hash', kind: 'refresh', issuedAt: now, expiresAt: now + HOUR };
+    const results = await Promise.allSettled(Array.from({ length: 10 }, (_, i) => store.put({ ...base, id: `race-${i}`, subject: `racer-${i}` })));
+    assert.equal(results.filter((r) => r.status === 'fulfilled').length, 1);
+    for (const r of results) {
+      if (r.status === 'rejected') assert.equal((r.reason as { code?: string }).code, 'ERR_STORE_CONFLICT');
+    }
+    const winner = await store.getByHash('race-hash');
+    assert.ok(winner?.id.startsWith('race-'));
+    const session = await store.addSession({ ...base, id: 'race-session', subject: 'racer-x' }, 5, 'reject').catch((e: unknown) => e);
+    assert.equal((session as { code?: string }).code, 'ERR_STORE_CONFLICT');
+    assert.equal(await store.get('race-session'), undefined);
+  });
+
   it('moving a record to another subject removes it from the old subject', async () => {
     const record: TokenRecord = { id: 'mover', hash: 'mover-h', kind: 'access', subject: 'from', issuedAt: now, expiresAt: now + HOUR };
     await store.put(record);
