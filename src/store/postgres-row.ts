@@ -14,13 +14,13 @@
  *   of the originals (NUL-free and injective).
  * Every value travels as a bound parameter; only fixed SQL fragments are spliced.
  */
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { TokenFilter, TokenRecord } from './types.js';
 import { decodeRecord, encodeRecord } from './record-codec.js';
 
 /** Lookup key of a string: SHA-256 over its UTF-16LE code units. */
 export function stringKey(value: string): Buffer {
-  return createHash('sha256').update(Buffer.from(value, 'utf16le')).digest();
+  return hash('sha256', Buffer.from(value, 'utf16le'), 'buffer');
 }
 
 // Code units mapped so that their numeric order is code point order: surrogates (which encode
