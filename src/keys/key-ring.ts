@@ -3,7 +3,7 @@
  * keep verifying until their grace period ends; the public JWKS lists exactly the keys that
  * verify. Every key is imported once and gets its signer and verifiers built once.
  */
-import type { KeyObject } from 'node:crypto';
+import { KeyObject } from 'node:crypto';
 import { algorithmsForKey, isJWSAlgorithm, type JWSAlgorithm } from '../jose/algorithms.js';
 import { JOSEAlgNotAllowed, JWKInvalid, KeyTooWeak } from '../jose/errors.js';
 import { checkKeyForAlgorithm } from '../jose/key-checks.js';
@@ -113,8 +113,7 @@ export class KeyRing implements RingLookup {
    * @throws {JWKInvalid} for a duplicate kid or an unusable JWK.
    */
   add(key: KeyObject | JWK, options: AddKeyOptions = {}): KeyInfo {
-    const isJwk = !(typeof key === 'object' && key !== null && 'type' in key && typeof (key as KeyObject).export === 'function');
-    const jwk = isJwk ? (key as JWK) : undefined;
+    const jwk = key instanceof KeyObject ? undefined : key;
     const keyObject = jwk === undefined ? (key as KeyObject) : importJWK(jwk);
     const jwkAlg = jwk?.alg;
     const alg = options.alg ?? (isJWSAlgorithm(jwkAlg) ? jwkAlg : algorithmsForKey(keyObject)[0]);
@@ -142,6 +141,7 @@ export class KeyRing implements RingLookup {
     const alg = options.algorithm ?? previous?.alg;
     if (alg === undefined) throw new JOSEAlgNotAllowed('rotate() needs an algorithm when the ring has no active key');
     const key = options.key ?? generateKeyFor(alg, options.modulusLength);
+    if (key.type === 'public') throw new JOSEAlgNotAllowed('rotate() needs a private key or a secret: a public key cannot sign');
     const grace = options.gracePeriod === undefined ? this.defaultGraceSeconds : parseDuration(options.gracePeriod);
     // Add first: if the new key is refused, the old one stays active.
     const info = this.add(key, { alg, active: false, ...(options.kid === undefined ? {} : { kid: options.kid }) });

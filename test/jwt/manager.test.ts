@@ -176,3 +176,32 @@ describe('JWTManager', () => {
     assert.equal(decodeJWT((await m.generateToken({ subject: 'u' })).token).header.alg, 'EdDSA');
   });
 });
+
+describe('JWTManager.verifyToken under mutation', () => {
+  it('resolves to a typed failure for every mutated token, never throws, never valid', async () => {
+    const m = JWTManager.withHMAC(SECRET, { issuer: 'iss', audience: 'api' });
+    const { token } = await m.generateToken({ subject: 'u', customClaims: { n: 1 } });
+    const alphabet = 'ABCabc012-_.=+/ {}"\u0000é';
+    let seed = 7;
+    const rand = (n: number): number => {
+      seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+      return seed % n;
+    };
+    for (let i = 0; i < 300; i++) {
+      const chars = [...token];
+      const edits = 1 + rand(3);
+      for (let e = 0; e < edits; e++) {
+        const at = rand(chars.length);
+        const op = rand(3);
+        if (op === 0) chars[at] = alphabet[rand(alphabet.length)]!;
+        else if (op === 1) chars.splice(at, 1);
+        else chars.splice(at, 0, alphabet[rand(alphabet.length)]!);
+      }
+      const mutated = chars.join('');
+      if (mutated === token) continue;
+      const r = await m.verifyToken(mutated);
+      assert.equal(r.valid, false, `mutation ${i} verified`);
+      if (!r.valid) assert.match(r.error.code, /^ERR_[A-Z0-9_]+$/);
+    }
+  });
+});

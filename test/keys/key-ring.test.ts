@@ -144,6 +144,9 @@ describe('KeyRing', () => {
     assert.equal(codeOf(() => ring.add(pub, { active: true })), 'ERR_JOSE_ALG_NOT_ALLOWED');
     assert.equal(ring.add(pub).state, 'retiring');
     assert.equal(codeOf(() => ring.add(generateKeyPair('ES256').privateKey, { alg: 'RS256' })), 'ERR_JOSE_ALG_NOT_ALLOWED');
+    const before = ring.signingKey();
+    assert.equal(codeOf(() => ring.rotate({ key: pub, algorithm: 'ES256' })), 'ERR_JOSE_ALG_NOT_ALLOWED');
+    assert.deepEqual(ring.signingKey(), before);
   });
 
   it('a scheduled rotation runs on an unref()ed timer and can be stopped', async () => {
