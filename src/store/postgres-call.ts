@@ -9,7 +9,8 @@ import { CjwtError, StorageError, StoreConflict } from '../jose/errors.js';
 export function describePgError(err: unknown): string {
   const e = err as { code?: unknown; message?: unknown; constraint?: unknown } | null;
   const code = typeof e?.code === 'string' ? e.code : undefined;
-  const message = typeof e?.message === 'string' ? e.message : String(err);
+  // Cut short: the detail is for logs, and a driver message should not carry a long value.
+  const message = (typeof e?.message === 'string' ? e.message : String(err)).slice(0, 200);
   switch (code) {
     case 'ECONNREFUSED': return 'connection refused';
     case 'ECONNRESET': return 'connection reset';
@@ -42,10 +43,10 @@ export interface CallContext {
 
 /**
  * Runs `work` so that the returned promise settles within `timeoutMs` (when no caller signal is
- * given) or when `signal` aborts, whichever comes first; failures become StorageError. Work that
- * loses the race keeps running in the background; transactions check `ctx.cancelled` before
- * COMMIT so a call that already reported failure does not commit. (No AbortController per call:
- * this wraps the hot path.)
+ * given) or when `signal` aborts, whichever comes first; failures become StorageError (cjwt's
+ * own typed errors pass through, a hash unique violation becomes StoreConflict). On cancel,
+ * `ctx.onCancel` frees what the work holds (the store destroys the call's connection, so a hung
+ * statement ends with it). No AbortController per call: this wraps the hot path.
  */
 export function runCall<T>(
   op: string,
