@@ -82,13 +82,39 @@ function decodeJSONSegment(segment: string, what: string): unknown {
   }
 }
 
+function asObject(value: unknown): Record<string, unknown> | undefined {
+  return value !== null && typeof value === 'object' && !Array.isArray(value) ? value as Record<string, unknown> : undefined;
+}
+
+/** The JSON serialization of a JWS (first signature's headers) or a JWE (shared headers). */
+function decodeJSONSerialization(text: string): DecodedToken {
+  let doc: Record<string, unknown> | undefined;
+  try {
+    doc = asObject(JSON.parse(text));
+  } catch {
+    doc = undefined;
+  }
+  if (doc === undefined) throw new JWSInvalid('JSON serialization must be a JSON object');
+  const protectedOf = (entry: Record<string, unknown> | undefined): Record<string, unknown> =>
+    typeof entry?.protected === 'string' ? asObject(decodeJSONSegment(entry.protected, 'protected header')) ?? {} : {};
+  if (typeof doc.ciphertext === 'string') {
+    return { header: { ...asObject(doc.unprotected), ...protectedOf(doc) }, encrypted: true };
+  }
+  if (typeof doc.payload !== 'string') throw new JWSInvalid('"payload" must be a string');
+  const signatures = Array.isArray(doc.signatures) ? doc.signatures : [doc];
+  const first = asObject(signatures[0]);
+  const payload = decodeJSONSegment(doc.payload, 'payload');
+  return { header: { ...asObject(first?.header), ...protectedOf(first) }, payload };
+}
+
 /**
  * Decodes a compact JWS/JWT (payload as claims when it is a JSON object, else as text) or shows
- * the protected header of a compact JWE. Nothing is verified.
+ * the protected header of a compact JWE; the JSON serializations likewise. Nothing is verified.
  *
  * @throws {JWSInvalid | JWEInvalid} when the token is not well-formed.
  */
 export function decodeToken(token: string): DecodedToken {
+  if (token.startsWith('{')) return decodeJSONSerialization(token);
   const segments = token.split('.');
   if (segments.length === 5) {
     const header = decodeJSONSegment(segments[0] ?? '', 'protected header');

@@ -38,8 +38,8 @@ export function loadPasswordFile(path: string): string {
  *
  * @throws {UsageError} when no key or several keys remain.
  */
-export function pickKey(keys: FileKey[], options: { kid?: string; use: 'sig' | 'enc'; path: string; accept?: (k: FileKey) => boolean }): FileKey {
-  let candidates = keys.filter((k) => k.use === undefined || k.use === options.use);
+export function pickKey(keys: FileKey[], options: { kid?: string; use: 'sig' | 'enc' | 'any'; path: string; accept?: (k: FileKey) => boolean }): FileKey {
+  let candidates = keys.filter((k) => options.use === 'any' || k.use === undefined || k.use === options.use);
   if (options.accept !== undefined) candidates = candidates.filter(options.accept);
   // With several keys `kid` selects one; a file of one key is used as is (the `kid` then only labels it).
   if (options.kid !== undefined && candidates.length > 1) candidates = candidates.filter((k) => k.kid === options.kid);

@@ -40,7 +40,9 @@ describe('cjwt keygen -> encrypt -> decrypt', { concurrency: 4 }, () => {
       assert.equal(jwk.use, 'enc');
       const file = tmp.file(`gen-${family.args.join('_')}.json`, JSON.stringify(jwk));
       const encArgs = family.enc === undefined ? [] : ['--enc', family.enc];
-      const token = (await cjwtOk(['encrypt', '--key', file, ...encArgs, '--payload', '-'], 'the secret plan\n')).trim();
+      // Asymmetric keys encrypt to the public JWK that keygen derives; secrets to themselves.
+      const recipient = family.kty === 'oct' ? file : tmp.file(`gen-${family.args.join('_')}.pub.json`, await cjwtOk(['keygen', '--key', file, '--public']));
+      const token = (await cjwtOk(['encrypt', '--key', recipient, ...encArgs, '--payload', '-'], 'the secret plan\n')).trim();
       assert.equal(token.split('.').length, 5);
       assert.equal(header(token).alg, family.alg, 'the key file decides the algorithm');
       assert.equal(header(token).enc, family.enc ?? 'A256GCM');

@@ -305,6 +305,11 @@ describe('cjwt decode', { concurrency: 2 }, () => {
     const decoded = JSON.parse(json.stdout) as { header: unknown; payload: { sub: string } };
     assert.deepEqual(decoded.header, { alg: 'ES256', typ: 'JWT', kid: 'es-1' });
     assert.equal(decoded.payload.sub, 'dave');
+
+    const [protectedB64, payload, signature] = token.split('.');
+    const flattened = JSON.stringify({ protected: protectedB64, payload, signature });
+    const fromJSON = JSON.parse(await cjwtOk(['decode', '--json', flattened])) as typeof decoded;
+    assert.deepEqual(fromJSON, decoded, 'the JSON serialization decodes to the same header and payload');
   });
 
   test('non-JSON payloads show as text; garbage exits 1', async () => {
