@@ -3,6 +3,7 @@
  * its schema migrations.
  */
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -34,6 +35,28 @@ describe('SqliteTokenStore specifics', () => {
       assert.equal(db.pragma('journal_mode', { simple: true }), 'wal');
       const indexes = db.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'cjwt_tokens' AND name NOT LIKE 'sqlite_%' ORDER BY name").pluck().all();
       assert.deepEqual(indexes, ['cjwt_tokens_expires', 'cjwt_tokens_family', 'cjwt_tokens_order', 'cjwt_tokens_subject']);
+    } finally {
+      db.close();
+    }
+  });
+
+  it('four processes opening one new file at once migrate it exactly once', async () => {
+    const path = join(dir, 'opened-at-once.db');
+    const script = `
+      import { SqliteTokenStore } from './src/store/sqlite.ts';
+      const store = await SqliteTokenStore.open(process.argv[1]);
+      const now = Date.now();
+      await store.put({ id: 'p' + process.pid, kind: 'access', subject: 's', issuedAt: now, expiresAt: now + 60000 });
+      await store.close();`;
+    const codes = await Promise.all(Array.from({ length: 4 }, () => new Promise<number | null>((resolve) => {
+      const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script, path], { stdio: ['ignore', 'ignore', 'inherit'] });
+      child.on('exit', (code) => resolve(code));
+    })));
+    assert.deepEqual(codes, [0, 0, 0, 0]);
+    const db = new Driver(path, { readonly: true });
+    try {
+      assert.deepEqual(db.prepare('SELECT version FROM schema_migrations').pluck().all(), [SQLITE_SCHEMA_VERSION]);
+      assert.equal(db.prepare('SELECT COUNT(*) FROM cjwt_tokens').pluck().get(), 4);
     } finally {
       db.close();
     }
