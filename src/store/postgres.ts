@@ -67,6 +67,8 @@ export class PostgresTokenStore implements TokenStore {
   #ready: Promise<void> | undefined;
   #sweeper: ReturnType<typeof setInterval> | undefined;
   #closed = false;
+  // An idle client lost its server; the pool drops it and connects anew on demand.
+  readonly #onPoolError = (): void => {};
 
   /**
    * Wraps an existing pool. The schema is migrated on the first call (or by `connect`). Attach
@@ -80,9 +82,7 @@ export class PostgresTokenStore implements TokenStore {
     this.#retentionMs = resolved.revocationRetentionMs;
     this.#timeoutMs = resolved.operationTimeoutMs;
     this.#closePool = options.closePool ?? false;
-    this.#pool.on('error', () => {
-      // An idle client lost its server; the pool drops it and connects anew on demand.
-    });
+    this.#pool.on('error', this.#onPoolError);
     this.#sql = buildStatements(this.#tables);
     const sweepMs = sweepInterval(options.sweepIntervalMs);
     if (sweepMs > 0) {
@@ -325,6 +325,7 @@ export class PostgresTokenStore implements TokenStore {
     this.#closed = true;
     if (this.#sweeper !== undefined) clearInterval(this.#sweeper);
     if (this.#closePool) await this.#pool.end();
+    else this.#pool.off('error', this.#onPoolError);
   }
 
   /**
