@@ -151,8 +151,8 @@ export class JWTManager {
    * Verifies a token. Never throws for a bad token: resolves to `{ valid: false, error }` with a
    * typed error (`error.code`).
    */
-  verifyToken(token: string): Promise<VerifyTokenResult> {
-    return Promise.resolve(this.verifyTokenSync(token));
+  async verifyToken(token: string): Promise<VerifyTokenResult> {
+    return this.verifyTokenSync(token);
   }
 
   /** The synchronous core of {@link verifyToken}, for callers that cannot await. */
