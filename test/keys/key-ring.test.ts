@@ -154,11 +154,15 @@ describe('KeyRing', () => {
     const first = ring.signingKey()!.kid;
     const rotations: string[] = [];
     const stop = ring.schedule({ interval: 1, gracePeriod: 60, onRotate: (info) => rotations.push(info.kid) });
-    await new Promise((r) => setTimeout(r, 1150));
+    // Poll rather than sleep a fixed time: a loaded machine may fire the timer late.
+    for (let waited = 0; rotations.length === 0 && waited < 10_000; waited += 50) await new Promise((r) => setTimeout(r, 50));
     stop();
-    assert.equal(rotations.length, 1);
+    const count = rotations.length;
+    assert.ok(count >= 1, 'the schedule rotated');
     assert.notEqual(ring.signingKey()!.kid, first);
-    assert.equal(ring.signingKey()!.kid, rotations[0]);
+    assert.equal(ring.signingKey()!.kid, rotations.at(-1));
+    await new Promise((r) => setTimeout(r, 1100));
+    assert.equal(rotations.length, count, 'stopped schedules do not rotate');
   });
 });
 

@@ -151,11 +151,11 @@ describe('remote JWKS against a local HTTP server', () => {
 
   it('times out with ERR_JWKS_TIMEOUT', async () => {
     reset();
-    ep.delayMs = 500;
+    ep.delayMs = 4000;
     const jwks = createRemoteJWKSet(ep.url, { timeoutMs: 100 });
     const started = Date.now();
     assert.equal(await codeOf(verifyJWTWithRemoteJWKS(ring.sign({ sub: 't', exp: exp() }), jwks)), 'ERR_JWKS_TIMEOUT');
-    assert.ok(Date.now() - started < 450, 'the timeout cut the request short');
+    assert.ok(Date.now() - started < 3500, 'the timeout cut the request short');
   });
 
   it('serves the cached set while the endpoint answers errors, within the stale window', async () => {
