@@ -6,9 +6,10 @@
  * Records live in the slot of their subject (hash tag), so everything a subject's sessions need
  * (addSession with its limit, revokeWhere by subject) is one Lua script on one slot; consume is
  * one script on the record. Pointers by id and by token hash find a record without knowing its
- * subject; on a single server the pointer is followed inside one script (one round trip), on a
- * cluster in two steps. Pointers and indexes are written before the record, so a crash leaves at
- * worst a dangling pointer, which reads treat as "not found".
+ * subject. On a single server each call is one script that follows the pointer or writes record,
+ * pointers and indexes together (keys of several slots: allowed outside cluster mode); on a
+ * cluster the store goes slot by slot, writing pointers and indexes before the record, so a crash
+ * leaves at worst a dangling pointer, which reads treat as "not found".
  */
 import type { Cluster, ClusterOptions, Redis, RedisOptions } from 'ioredis';
 import { StoreConflict } from '../jose/errors.js';
