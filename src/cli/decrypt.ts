@@ -100,8 +100,9 @@ export function decrypt(tokenArg: string, options: DecryptOptions): void {
     writeOut(plaintext.toString('utf8'));
     return;
   }
-  if (header.cty !== undefined && (typeof header.cty !== 'string' || header.cty.toUpperCase() !== 'JWT')) {
-    throw new JWEInvalid('not a nested JWT: the JWE "cty" is not "JWT"');
+  // RFC 7519 §5.2: a nested JWT says so with cty "JWT" (as the library's decryptAndVerify requires).
+  if (typeof header.cty !== 'string' || header.cty.toUpperCase() !== 'JWT') {
+    throw new JWEInvalid('not a nested JWT: the outer header lacks "cty": "JWT"');
   }
   const inner = verifyWithKeys(plaintext.toString('latin1'), verify.keys, verify.options, { json: false, jws: false });
   writeJSON({ protectedHeader: inner.protectedHeader, payload: inner.payload, jweHeader: header });

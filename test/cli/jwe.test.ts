@@ -6,6 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
+import { signJWT } from '../../src/jose/jwt.js';
 import { exportJWK, generateKeyPair } from '../../src/jose/keys.js';
 import { cjwt, cjwtOk, tempDir } from './run-cli.js';
 
@@ -90,6 +91,22 @@ describe('cjwt encrypt / decrypt', { concurrency: 4 }, () => {
     assert.match(wrongDecryptKey.stderr, /^ERR_JWE_DECRYPTION_FAILED: /);
     assert.equal(plain.code, 0);
     assert.equal(plain.stdout.trim().split('.').length, 3, 'without --verify-key the plaintext is the inner JWS');
+  });
+
+  test('decrypt --verify-key wants cty "JWT" on the outer header', async () => {
+    const inner = signJWT({ sub: 'frank' }, signing.privateKey, { alg: 'ES256' });
+    const [withoutCty, withCty] = await Promise.all([
+      cjwtOk(['encrypt', '--key', encPublic, '--payload', inner]),
+      cjwtOk(['encrypt', '--key', encPublic, '--cty', 'JWT', '--payload', inner]),
+    ]);
+    const [rejected, accepted] = await Promise.all([
+      cjwt(['decrypt', '--key', encPrivate, '--verify-key', sigPublic, withoutCty.trim()]),
+      cjwt(['decrypt', '--key', encPrivate, '--verify-key', sigPublic, withCty.trim()]),
+    ]);
+    assert.equal(rejected.code, 1);
+    assert.match(rejected.stderr, /^ERR_JWE_INVALID: not a nested JWT/);
+    assert.equal(accepted.code, 0, accepted.stderr);
+    assert.equal((JSON.parse(accepted.stdout) as { payload: { sub: string } }).payload.sub, 'frank');
   });
 
   test('PBES2 with --password-file', async () => {
