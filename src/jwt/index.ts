@@ -1,5 +1,7 @@
 /**
  * JWTManager and its companions: metrics, audit log, token chunking and cookie chunks.
+ * Metrics and the audit log live in src/lifecycle/ (the layer DESIGN.md gives them, so the
+ * opaque-token manager can share them) and are re-exported here.
  */
 export { JWTManager, type ManagerKeyInfo } from './manager.js';
 export type {
