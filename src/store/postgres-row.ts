@@ -14,13 +14,18 @@
  *   of the originals (NUL-free and injective).
  * Every value travels as a bound parameter; only fixed SQL fragments are spliced.
  */
-import { hash } from 'node:crypto';
+import * as nodeCrypto from 'node:crypto';
 import type { TokenFilter, TokenRecord } from './types.js';
 import { decodeRecord, encodeRecord } from './record-codec.js';
 
+// One-shot crypto.hash is faster but only exists from Node 20.12; a named import of it would
+// fail to link on older 20.x, so it is looked up on the namespace.
+const oneShotHash = (nodeCrypto as { hash?: (alg: string, data: Buffer, enc: 'buffer') => Buffer }).hash;
+
 /** Lookup key of a string: SHA-256 over its UTF-16LE code units. */
 export function stringKey(value: string): Buffer {
-  return hash('sha256', Buffer.from(value, 'utf16le'), 'buffer');
+  const units = Buffer.from(value, 'utf16le');
+  return oneShotHash !== undefined ? oneShotHash('sha256', units, 'buffer') : nodeCrypto.createHash('sha256').update(units).digest();
 }
 
 // Code units mapped so that their numeric order is code point order: surrogates (which encode
