@@ -5,7 +5,7 @@
  * routing and cross-slot rules, not failover.
  */
 import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -50,8 +50,12 @@ export async function startRedisCluster(): Promise<RedisClusterServer> {
   }
   const root = await mkdtemp(join(tmpdir(), 'cjwt-redis-cluster-'));
   const nodes: RedisServer[] = [];
+  // The nodes kill themselves on exit; their shared directory is ours to remove.
+  const onExit = (): void => rmSync(root, { recursive: true, force: true });
+  process.on('exit', onExit);
   const stopAll = async (): Promise<void> => {
     await Promise.allSettled(nodes.map((n) => n.stop()));
+    process.off('exit', onExit);
     await rm(root, { recursive: true, force: true });
   };
   try {
