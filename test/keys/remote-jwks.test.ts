@@ -183,6 +183,12 @@ describe('remote JWKS against a local HTTP server', () => {
     assert.equal(await codeOf(verifyJWTWithRemoteJWKS(token, createRemoteJWKSet(ep.url))), 'ERR_JWKS_INVALID');
     ep.body = () => JSON.stringify({ keys: [{ kty: 'oct', k: 'c2VjcmV0c2VjcmV0c2VjcmV0c2VjcmV0c2VjcmV0MTI' }] });
     assert.equal(await codeOf(verifyJWTWithRemoteJWKS(token, createRemoteJWKSet(ep.url))), 'ERR_JWKS_NO_MATCHING_KEY');
+    ep.body = () => JSON.stringify({ keys: [], pad: 'x'.repeat(2048) });
+    assert.equal(await codeOf(verifyJWTWithRemoteJWKS(token, createRemoteJWKSet(ep.url, { maxBodyBytes: 1024 }))), 'ERR_JWKS_FETCH_FAILED');
+    reset();
+    ep.status = 302;
+    assert.equal(await codeOf(verifyJWTWithRemoteJWKS(token, createRemoteJWKSet(ep.url))), 'ERR_JWKS_FETCH_FAILED');
+    assert.equal(await codeOf(verifyJWTWithRemoteJWKS('x'.repeat(9000), createRemoteJWKSet(ep.url))), 'ERR_TOKEN_TOO_LARGE');
   });
 });
 
