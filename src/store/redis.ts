@@ -547,37 +547,45 @@ export class RedisTokenStore implements TokenStore {
   async #cleanup(now: number): Promise<number> {
     const threshold = now - this.#retentionMs;
     let removed = 0;
-    // Each pass removes what it visits (or skips records that live on), so the range shrinks.
+    // Each pass removes what it visits, except records that live on (skipped), so the range shrinks.
     let skip = 0;
     for (;;) {
       const members = await this.#client.zrangebyscore(this.#keys.expiryIndex(), '-inf', String(threshold), 'LIMIT', skip, CLEANUP_BATCH);
       if (members.length === 0) return removed;
-      for (const raw of members) {
-        const member = decodeMember(raw);
-        if (member === undefined) {
-          await this.#client.zrem(this.#keys.expiryIndex(), raw);
-          await this.#client.zrem(this.#keys.globalIndex(), raw);
-          continue;
-        }
-        const reply = await this.#eval(CLEANUP_RECORD, [this.#keys.record(member.s, member.id), this.#keys.subjectIndex(member.s)],
-          [member.id, String(threshold)]) as [number, string?, string?];
-        if (Number(reply[0]) === 2) {
-          skip++;
-          continue;
-        }
-        // 0: Redis's own TTL removed the record already; cleanup removes what is left of it.
-        removed++;
-        if (Number(reply[0]) === 1) {
-          await Promise.all([
-            this.#eval(DELETE_IF_EQUAL, [this.#keys.idPointer(member.id)], [member.s]),
-            reply[1] ? this.#eval(DELETE_IF_EQUAL, [this.#keys.hashPointer(reply[1])], [encodeHashPointer(member.s, member.id)]) : undefined,
-            reply[2] ? this.#client.zrem(this.#keys.familyIndex(reply[2]), raw) : undefined,
-          ]);
-        }
-        await this.#client.zrem(this.#keys.expiryIndex(), raw);
-        await this.#client.zrem(this.#keys.globalIndex(), raw);
+      const outcomes = await Promise.all(members.map((raw) => this.#cleanupMember(raw, threshold)));
+      for (const outcome of outcomes) {
+        if (outcome === 'removed') removed++;
+        else if (outcome === 'kept') skip++;
       }
     }
+  }
+
+  /**
+   * Removes one record past retention and everything that points at it. A record Redis's own TTL
+   * removed already counts as removed too: cleanup removes what is left of it.
+   */
+  async #cleanupMember(raw: string, threshold: number): Promise<'removed' | 'kept' | 'malformed'> {
+    const dropIndexEntries = (): Promise<unknown> => Promise.all([
+      this.#client.zrem(this.#keys.expiryIndex(), raw),
+      this.#client.zrem(this.#keys.globalIndex(), raw),
+    ]);
+    const member = decodeMember(raw);
+    if (member === undefined) {
+      await dropIndexEntries();
+      return 'malformed';
+    }
+    const reply = await this.#eval(CLEANUP_RECORD, [this.#keys.record(member.s, member.id), this.#keys.subjectIndex(member.s)],
+      [member.id, String(threshold)]) as [number, string?, string?];
+    if (Number(reply[0]) === 2) return 'kept';
+    if (Number(reply[0]) === 1) {
+      await Promise.all([
+        this.#eval(DELETE_IF_EQUAL, [this.#keys.idPointer(member.id)], [member.s]),
+        reply[1] ? this.#eval(DELETE_IF_EQUAL, [this.#keys.hashPointer(reply[1])], [encodeHashPointer(member.s, member.id)]) : undefined,
+        reply[2] ? this.#client.zrem(this.#keys.familyIndex(reply[2]), raw) : undefined,
+      ]);
+    }
+    await dropIndexEntries();
+    return 'removed';
   }
 
   async #sweep(): Promise<void> {
