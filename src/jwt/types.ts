@@ -44,7 +44,10 @@ export interface JWTManagerConfig {
   audit?: AuditLogOptions | false;
   /** Which verifications to audit. Default `'all'`. */
   auditVerifications?: 'all' | 'failures' | 'none';
-  /** Clock in epoch milliseconds, for tests. Default `Date.now` (or the KeyRing's clock). */
+  /**
+   * Clock in epoch milliseconds, for tests. Default `Date.now` (or the KeyRing's clock). With
+   * `keyRing`, give the ring the same clock: key retirement follows the ring's clock.
+   */
   now?: () => number;
 }
 
