@@ -46,6 +46,9 @@ function generateFor(alg: string, options: KeygenOptions): { key: KeyObject; use
   if (isJWSAlgorithm(alg)) {
     const spec = ALGORITHMS[alg];
     if (spec.family === 'HMAC') return { key: generateSecret(alg as 'HS256'), use: 'sig' };
+    if (options.crv !== undefined && alg !== 'EdDSA' && options.crv !== spec.curve) {
+      throw new UsageError(`${alg} ${spec.curve === undefined ? 'takes no --crv' : `uses ${spec.curve}`}`);
+    }
     let kind: KeyPairKind = alg;
     if (alg === 'EdDSA') {
       const crv = options.crv ?? 'Ed25519';

@@ -18,6 +18,7 @@ function buildProgram(): Command {
     .description('Issue, verify and inspect JSON Web Tokens (JWS, JWE, JWK)')
     .version('0.1.0')
     .showHelpAfterError('(run with --help for usage)')
+    .addHelpText('after', '\nExit codes: 0 done (token valid); 1 invalid token (stderr: CODE: message); 2 unusable arguments or key file.')
     // Commander's own errors (unknown option, missing argument) are usage errors: exit 2.
     .exitOverride();
   registerKeygen(program);
@@ -28,6 +29,12 @@ function buildProgram(): Command {
   registerDecrypt(program);
   return program;
 }
+
+// `cjwt decode ... | head -1` closes the pipe early: that is not an error worth a stack trace.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code === 'EPIPE') process.exit(process.exitCode ?? EXIT_OK);
+  throw err;
+});
 
 try {
   await buildProgram().parseAsync(process.argv);

@@ -178,6 +178,25 @@ describe('cjwt sign and verify', { concurrency: 4 }, () => {
     assert.equal(tolerated.code, 0, tolerated.stderr);
   });
 
+  test('--typ, --nbf and --no-iat', async () => {
+    const token = (await cjwtOk(['sign', '--key', files.hmac, '--typ', 'at+jwt', '--nbf', '1h', '--no-iat', '--jti', 'id-7'])).trim();
+    assert.deepEqual(decodePart(token, 0), { alg: 'HS256', typ: 'at+jwt', kid: 'hs-1' });
+    const payload = decodePart(token, 1);
+    assert.equal(payload.iat, undefined);
+    assert.equal(payload.jti, 'id-7');
+    assert.ok(Math.abs((payload.nbf as number) - (Math.floor(Date.now() / 1000) + 3600)) < 120);
+    const [early, tolerated, wrongTyp] = await Promise.all([
+      cjwt(['verify', '--key', files.hmac, token]),
+      cjwt(['verify', '--key', files.hmac, '--typ', 'application/at+jwt', '--clock-tolerance', '2h', token]),
+      cjwt(['verify', '--key', files.hmac, '--typ', 'JWT', '--clock-tolerance', '2h', token]),
+    ]);
+    assert.equal(early.code, 1);
+    assert.match(early.stderr, /^ERR_JWT_CLAIM_VALIDATION_FAILED: "nbf"/);
+    assert.equal(tolerated.code, 0, tolerated.stderr);
+    assert.equal(wrongTyp.code, 1);
+    assert.match(wrongTyp.stderr, /^ERR_JWT_CLAIM_VALIDATION_FAILED: unexpected "typ"/);
+  });
+
   test('JWKS key file: the kid picks the key; an unknown kid exits 1', async () => {
     const rsaToken = (await cjwtOk(['sign', '--key', files.rsaPrivatePem, '--kid', 'rsa-1', '--alg', 'PS256', '--sub', 'bob'])).trim();
     const [es, rs, unknownKid] = await Promise.all([
