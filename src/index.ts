@@ -1,6 +1,9 @@
 /**
- * cjwt: tokens for Node.js. This entry point loads no database driver.
+ * cjwt: tokens for Node.js. JOSE (JWS, JWE, JWT, keys), the KeyRing with rotation and JWKS,
+ * and JWTManager. This entry point loads no database driver; stores live in `cjwt/store`.
  * @packageDocumentation
  */
-export * from './jose/errors.js';
-export { encodeBase64url, decodeBase64url, isBase64url } from './jose/base64url.js';
+export * from './jose/index.js';
+export * from './jwe/index.js';
+export * from './keys/index.js';
+export * from './jwt/index.js';

@@ -1,7 +1,29 @@
 /**
  * `cjwt/store`: the TokenStore interface and its backends. Each backend loads its driver only
- * when constructed, so importing this module loads none.
+ * when it connects, so importing this module loads none.
  * @packageDocumentation
  */
 export type * from './types.js';
-export { StorageError } from '../jose/errors.js';
+export { StorageError, StoreConflict, StoreInputInvalid } from '../jose/errors.js';
+export { MemoryTokenStore } from './memory.js';
+export type { MemoryTokenStoreOptions } from './memory.js';
+export { SqliteTokenStore } from './sqlite.js';
+export type { SqliteTokenStoreOptions } from './sqlite.js';
+export { RedisTokenStore } from './redis.js';
+export type { RedisTokenStoreOptions, RedisConnectOptions } from './redis.js';
+export { PostgresTokenStore } from './postgres.js';
+export type { PostgresTokenStoreOptions, PostgresConnectOptions } from './postgres.js';
+export { MySqlTokenStore } from './mysql.js';
+export type { MySqlTokenStoreOptions, MySqlConnectOptions } from './mysql.js';
+export { createTokenStore, storeScheme, sqlitePath } from './create.js';
+export type { CreateTokenStoreOptions, TokenStoreScheme } from './create.js';
+// Building blocks for custom backends: the same helpers the bundled backends use, so a custom
+// store gives filters, paging and status the identical meaning.
+export {
+  encodeRecord, decodeRecord, cloneRecord, validateRecord, recordStatus, isLive, matchesFilter,
+  validateFilter, compareIds, compareRecords, encodeCursor, decodeCursor, normalizeLimit,
+  pageOf, pageFromSorted, consumeRefusal, sessionsToEvict, validateSessionLimit,
+  resolveStoreOptions, runStoreCall, toStorageError, DEFAULT_PAGE_LIMIT, MAX_PAGE_LIMIT,
+  DEFAULT_REVOCATION_RETENTION_MS, DEFAULT_OPERATION_TIMEOUT_MS,
+} from './record-codec.js';
+export type { KeysetPosition, ResolvedStoreOptions } from './record-codec.js';
