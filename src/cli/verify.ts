@@ -11,7 +11,7 @@ import { verifyCompact, type JWSHeader } from '../jose/jws.js';
 import { verifyJSON } from '../jose/jws-json.js';
 import { parseDuration, verifyJWT, type JWTVerifyOptions } from '../jose/jwt.js';
 import { compileClaimsValidator } from '../jose/jwt-claims.js';
-import { asUsage, collect, readTokenArgument, runAction, UsageError, writeJSON } from './io.js';
+import { asUsage, collect, readTokenArgument, runAction, UsageError, writeJSON, writeOut } from './io.js';
 import { loadKeyFile, matchingKeys, publicPart, tryEachKey, type FileKey } from './key-file.js';
 
 /** The claim checks of `verify` (and of `decrypt --verify-key`). */
@@ -164,13 +164,18 @@ export function verifyWithKeys(token: string, keys: FileKey[], verifyOptions: JW
   return { protectedHeader: result.protectedHeader, payload: result.payload };
 }
 
-/** Runs `cjwt verify` and prints `{ protectedHeader, payload }`. */
+/**
+ * Runs `cjwt verify`: prints `{ protectedHeader, payload }` as JSON, or with `--jws` the verified
+ * payload itself as text (it need not be JSON, so wrapping it would change what the user signed).
+ */
 export function verify(tokenArg: string, options: VerifyCommandOptions): void {
   const verifyOptions = buildVerifyOptions(options, parseAlgorithmList(options.alg));
   if (options.jws === true && hasClaimChecks(options)) throw new UsageError('--jws checks the signature only: claim checks do not apply');
   const keys = verificationKeys(loadKeyFile(options.key), options.key);
   const token = readTokenArgument(tokenArg);
-  writeJSON(verifyWithKeys(token, keys, verifyOptions, { json: options.json === true, jws: options.jws === true }));
+  const result = verifyWithKeys(token, keys, verifyOptions, { json: options.json === true, jws: options.jws === true });
+  if (options.jws === true) writeOut(String(result.payload));
+  else writeJSON(result);
 }
 
 /** True when any claim check is asked for. */

@@ -257,7 +257,7 @@ describe('cjwt sign and verify', { concurrency: 4 }, () => {
       cjwt(['verify', '--key', files.hmac, '--jws', `${token.slice(0, -2)}AA`]),
     ]);
     assert.equal(asJws.code, 0, asJws.stderr);
-    assert.deepEqual(JSON.parse(asJws.stdout), { protectedHeader: { alg: 'HS256', kid: 'hs-1' }, payload: 'not json: <hello>' });
+    assert.equal(asJws.stdout.replace(/\n$/, ''), 'not json: <hello>');
     assert.equal(asJwt.code, 1);
     assert.match(asJwt.stderr, /^ERR_JWT_INVALID: /);
     assert.equal(tampered.code, 1);
