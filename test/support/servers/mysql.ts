@@ -3,14 +3,14 @@
  * temporary data directory and a free port. `startGlobal()` is the hook scripts/run-tests.ts
  * calls; fault tests call `startMySql()` to get a server of their own they may stop and restart.
  */
-import { spawn, execFile, type ChildProcess } from 'node:child_process';
-import { existsSync, rmSync } from 'node:fs';
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
+import { execFile, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp, readdir, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { Connection as MySqlConnection } from 'mysql2/promise';
+import { ServerProcess, freePort, pollUntilReady, sleep, type ServerLifecycle } from '../server-process.js';
 
 const execFileAsync = promisify(execFile);
 
@@ -20,19 +20,11 @@ const TEST_USER = 'cjwt';
 const TEST_PASSWORD = 'cjwt-test-pw';
 
 /** A running MariaDB test server. */
-export interface MySqlServer {
+export interface MySqlServer extends ServerLifecycle {
   /** `mysql://cjwt:...@127.0.0.1:PORT/cjwt_test` */
   url: string;
   port: number;
   dataDir: string;
-  /** Clean shutdown (SIGTERM, waits for exit), then removes the temporary directory. */
-  stop(): Promise<void>;
-  /** SIGKILL, waits for exit; keeps the data directory so `restart()` can bring it back. */
-  kill(): Promise<void>;
-  /** Starts the server again on the same port and data directory (after `kill` or a stop of the process). */
-  restart(): Promise<void>;
-  /** Stops the process cleanly but keeps the data directory (for a later `restart()`). */
-  shutdown(): Promise<void>;
   /** SIGSTOP, resolved once every server thread has stopped: connections stay open, nothing answers (a hung host). */
   pause(): Promise<void>;
   /** SIGCONT after {@link MySqlServer.pause}. */
@@ -42,24 +34,6 @@ export interface MySqlServer {
 function findBinary(candidates: string[]): string {
   for (const c of candidates) if (existsSync(c)) return c;
   throw new Error(`MariaDB is not installed (looked for ${candidates.join(', ')}); install the Debian package mariadb-server`);
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.unref();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      const port = typeof addr === 'object' && addr ? addr.port : 0;
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
-function waitExit(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => child.once('exit', () => resolve()));
 }
 
 // Small buffers and logs keep startup well under a second; durability settings stay the
@@ -89,20 +63,17 @@ function serverArgs(dir: string, port: number): string[] {
 
 async function connectRoot(port: number, deadline: number, child: ChildProcess, dir: string): Promise<MySqlConnection> {
   const mysql = await import('mysql2/promise');
-  let lastErr: unknown;
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null || child.signalCode !== null) {
+  return pollUntilReady({
+    child,
+    deadline,
+    intervalMs: 50,
+    attempt: () => mysql.createConnection({ host: '127.0.0.1', port, user: 'root', connectTimeout: 1000 }),
+    exitError: async () => {
       const log = await readFile(join(dir, 'error.log'), 'utf8').catch(() => '');
-      throw new Error(`mariadbd exited during startup:\n${log.split('\n').slice(-20).join('\n')}`);
-    }
-    try {
-      return await mysql.createConnection({ host: '127.0.0.1', port, user: 'root', connectTimeout: 1000 });
-    } catch (err) {
-      lastErr = err;
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  }
-  throw new Error(`mariadbd on port ${port} did not accept connections in time`, { cause: lastErr });
+      return new Error(`mariadbd exited during startup:\n${log.split('\n').slice(-20).join('\n')}`);
+    },
+    timeoutMessage: `mariadbd on port ${port} did not accept connections in time`,
+  });
 }
 
 async function waitAllThreadsStopped(pid: number): Promise<void> {
@@ -112,7 +83,7 @@ async function waitAllThreadsStopped(pid: number): Promise<void> {
     const states = await Promise.all(tasks.map((t) => readFile(`/proc/${pid}/task/${t}/stat`, 'utf8').catch(() => '')));
     // Field 3 of stat, after the parenthesised command name: T = stopped.
     if (states.every((st) => /\) T /.test(st))) return;
-    await new Promise((r) => setTimeout(r, 5));
+    await sleep(5);
   }
   throw new Error(`mariadbd ${pid} did not stop`);
 }
@@ -128,14 +99,7 @@ export async function startMySql(): Promise<MySqlServer> {
   const installDb = findBinary(['/usr/bin/mariadb-install-db', '/usr/bin/mysql_install_db']);
   const dir = await mkdtemp(join(tmpdir(), 'cjwt-mysql-'));
   const port = await freePort();
-  let child: ChildProcess | undefined;
-
-  // A crashed test process must not leave a server behind.
-  const onExit = (): void => {
-    child?.kill('SIGKILL');
-    rmSync(dir, { recursive: true, force: true });
-  };
-  process.on('exit', onExit);
+  const server = new ServerProcess(dir);
 
   try {
     await execFileAsync(installDb, [
@@ -144,27 +108,13 @@ export async function startMySql(): Promise<MySqlServer> {
       '--innodb-buffer-pool-size=32M', '--innodb-log-file-size=16M',
     ], { timeout: 60_000 });
   } catch (err) {
-    process.off('exit', onExit);
-    await rm(dir, { recursive: true, force: true });
+    await server.dispose();
     throw new Error('mariadb-install-db failed', { cause: err });
   }
 
   const launch = async (): Promise<MySqlConnection> => {
-    child = spawn(mariadbd, serverArgs(dir, port), { stdio: 'ignore' });
-    child.unref();
+    const child = server.spawn(mariadbd, serverArgs(dir, port), { stdio: 'ignore' });
     return connectRoot(port, Date.now() + 30_000, child, dir);
-  };
-
-  const stopProcess = async (signal: NodeJS.Signals): Promise<void> => {
-    const c = child;
-    if (!c) return;
-    // Referenced while we wait, or an otherwise idle test process would exit before the server does.
-    c.ref();
-    c.kill(signal);
-    // A paused server only acts on SIGTERM once it runs again.
-    if (signal !== 'SIGKILL') c.kill('SIGCONT');
-    await waitExit(c);
-    child = undefined;
   };
 
   try {
@@ -177,9 +127,7 @@ export async function startMySql(): Promise<MySqlServer> {
       await root.end();
     }
   } catch (err) {
-    await stopProcess('SIGKILL');
-    process.off('exit', onExit);
-    await rm(dir, { recursive: true, force: true });
+    await server.abort();
     throw err;
   }
 
@@ -187,31 +135,19 @@ export async function startMySql(): Promise<MySqlServer> {
     url: `mysql://${TEST_USER}:${TEST_PASSWORD}@127.0.0.1:${port}/${MYSQL_TEST_DATABASE}`,
     port,
     dataDir: join(dir, 'data'),
-    async stop() {
-      await stopProcess('SIGTERM');
-      process.off('exit', onExit);
-      await rm(dir, { recursive: true, force: true });
-    },
-    async shutdown() {
-      await stopProcess('SIGTERM');
-    },
-    async kill() {
-      await stopProcess('SIGKILL');
-    },
+    ...server.lifecycle('SIGTERM', async () => {
+      const conn = await launch();
+      await conn.end();
+    }),
     async pause() {
-      const c = child;
+      const c = server.child;
       if (!c?.pid) return;
       c.kill('SIGSTOP');
       // The signal is delivered asynchronously; a thread still running could answer one more query.
       await waitAllThreadsStopped(c.pid);
     },
     resume() {
-      child?.kill('SIGCONT');
-    },
-    async restart() {
-      await stopProcess('SIGTERM');
-      const conn = await launch();
-      await conn.end();
+      server.child?.kill('SIGCONT');
     },
   };
 }

@@ -6,13 +6,13 @@
  * PostgreSQL refuses to run as root, so initdb and the postmaster run as the `postgres` user:
  * the children are spawned with its uid/gid, and the temporary directory is handed to it.
  */
-import { spawn, execFile, type ChildProcess } from 'node:child_process';
-import { chownSync, existsSync, readdirSync, rmSync } from 'node:fs';
-import { mkdtemp, rm, writeFile, chown } from 'node:fs/promises';
-import { createServer } from 'node:net';
+import { execFile } from 'node:child_process';
+import { chownSync, existsSync, readdirSync } from 'node:fs';
+import { mkdtemp, writeFile, chown } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { ServerProcess, freePort, pollUntilReady, sleep, waitExit, type ServerLifecycle } from '../server-process.js';
 
 const execFileAsync = promisify(execFile);
 
@@ -21,19 +21,12 @@ export const POSTGRES_TEST_DATABASE = 'cjwt_test';
 const SUPERUSER = 'postgres';
 
 /** A running PostgreSQL test server. */
-export interface PostgresServer {
+/** The graceful shutdown is a fast one (SIGINT, like `pg_ctl -m fast`); `kill` hits the postmaster only. */
+export interface PostgresServer extends ServerLifecycle {
   /** `postgres://postgres@127.0.0.1:PORT/cjwt_test` (trust authentication on loopback). */
   url: string;
   port: number;
   dataDir: string;
-  /** Fast shutdown (SIGINT, like `pg_ctl -m fast`), waits for exit, then removes the temporary directory. */
-  stop(): Promise<void>;
-  /** SIGKILL to the postmaster, waits for exit; keeps the data directory so `restart()` can bring it back. */
-  kill(): Promise<void>;
-  /** Fast shutdown that keeps the data directory (for a later `restart()`). */
-  shutdown(): Promise<void>;
-  /** Starts the server again on the same port and data directory (after `kill`, `shutdown`, or while running). */
-  restart(): Promise<void>;
   /** SIGSTOP to the postmaster and every backend: connections stay open but nothing answers. */
   pause(): Promise<void>;
   /** SIGCONT to the processes `pause()` stopped. */
@@ -77,24 +70,6 @@ async function postgresUser(): Promise<{ uid: number; gid: number }> {
   return { uid: Number(uid.trim()), gid: Number(gid.trim()) };
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.unref();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      const port = typeof addr === 'object' && addr ? addr.port : 0;
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
-function waitExit(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => child.once('exit', () => resolve()));
-}
-
 // Small memory settings keep startup quick on a shared machine; durability stays the production
 // one (fsync, synchronous_commit) so the fault tests prove something.
 function serverArgs(dir: string, port: number): string[] {
@@ -129,21 +104,8 @@ export async function startPostgres(): Promise<PostgresServer> {
   await chown(dir, uid, gid);
   const dataDir = join(dir, 'data');
   const port = await freePort();
-  let child: ChildProcess | undefined;
-  let stderr = '';
+  const server = new ServerProcess(dir);
   let paused: number[] = [];
-
-  // A crashed test process must not leave a server behind.
-  const onExit = (): void => {
-    child?.kill('SIGKILL');
-    rmSync(dir, { recursive: true, force: true });
-  };
-  process.on('exit', onExit);
-
-  const cleanup = async (): Promise<void> => {
-    process.off('exit', onExit);
-    await rm(dir, { recursive: true, force: true });
-  };
 
   try {
     // --no-sync only skips initdb's own final fsync; the server itself runs with fsync on.
@@ -155,33 +117,23 @@ export async function startPostgres(): Promise<PostgresServer> {
     await writeFile(join(dataDir, 'pg_hba.conf'), 'host all all 127.0.0.1/32 trust\n');
     chownSync(join(dataDir, 'pg_hba.conf'), uid, gid);
   } catch (err) {
-    await cleanup();
+    await server.dispose();
     throw new Error('initdb failed', { cause: err });
   }
 
   const pg = (await import('pg')).default;
 
-  const waitReady = async (deadline: number): Promise<void> => {
-    let lastErr: unknown;
-    while (Date.now() < deadline) {
-      const c = child;
-      if (!c || c.exitCode !== null || c.signalCode !== null) {
-        throw new Error(`postgres exited during startup:\n${stderr.split('\n').slice(-20).join('\n')}`);
-      }
-      const client = new pg.Client({ host: '127.0.0.1', port, user: SUPERUSER, database: 'postgres', connectionTimeoutMillis: 1000 });
-      client.on('error', () => {});
-      try {
-        await client.connect();
-        await client.query('SELECT 1');
-        await client.end();
-        return;
-      } catch (err) {
-        lastErr = err;
-        await client.end().catch(() => {});
-        await new Promise((r) => setTimeout(r, 50));
-      }
+  const trySelect = async (): Promise<void> => {
+    const client = new pg.Client({ host: '127.0.0.1', port, user: SUPERUSER, database: 'postgres', connectionTimeoutMillis: 1000 });
+    client.on('error', () => {});
+    try {
+      await client.connect();
+      await client.query('SELECT 1');
+      await client.end();
+    } catch (err) {
+      await client.end().catch(() => {});
+      throw err;
     }
-    throw new Error(`postgres on port ${port} did not accept connections in time`, { cause: lastErr });
   };
 
   const launch = async (): Promise<void> => {
@@ -189,27 +141,27 @@ export async function startPostgres(): Promise<PostgresServer> {
     // the postmaster then refuses to start, so retry briefly.
     const deadline = Date.now() + 30_000;
     for (;;) {
-      stderr = '';
-      const c = spawn(postgresBin, serverArgs(dir, port), { uid, gid, cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
-      child = c;
-      c.stderr?.on('data', (chunk: Buffer) => { stderr = (stderr + chunk.toString()).slice(-8192); });
-      c.unref();
-      (c.stderr as unknown as { unref?: () => void } | null)?.unref?.();
+      const c = server.spawn(postgresBin, serverArgs(dir, port), { uid, gid, cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
       try {
-        await waitReady(Date.now() + 20_000);
+        await pollUntilReady({
+          child: c,
+          deadline: Date.now() + 20_000,
+          intervalMs: 50,
+          attempt: trySelect,
+          exitError: () => new Error(`postgres exited during startup:\n${server.output.split('\n').slice(-20).join('\n')}`),
+          timeoutMessage: `postgres on port ${port} did not accept connections in time`,
+        });
         return;
       } catch (err) {
-        if (Date.now() > deadline || !/shared memory|already running|lock file/i.test(stderr)) throw err;
+        if (Date.now() > deadline || !/shared memory|already running|lock file/i.test(server.output)) throw err;
         await waitExit(c);
-        await new Promise((r) => setTimeout(r, 200));
+        await sleep(200);
       }
     }
   };
 
-  const stopProcess = async (signal: NodeJS.Signals): Promise<void> => {
-    const c = child;
-    if (!c) return;
-    // A stopped process would never act on the signal.
+  // A stopped backend would never act on the postmaster's shutdown request.
+  const resumePaused = (): void => {
     for (const pid of paused) {
       try {
         process.kill(pid, 'SIGCONT');
@@ -218,11 +170,6 @@ export async function startPostgres(): Promise<PostgresServer> {
       }
     }
     paused = [];
-    // Referenced while we wait, or an otherwise idle test process would exit before the server does.
-    c.ref();
-    c.kill(signal);
-    await waitExit(c);
-    child = undefined;
   };
 
   try {
@@ -235,8 +182,7 @@ export async function startPostgres(): Promise<PostgresServer> {
       await admin.end();
     }
   } catch (err) {
-    await stopProcess('SIGKILL');
-    await cleanup();
+    await server.abort();
     throw err;
   }
 
@@ -244,34 +190,15 @@ export async function startPostgres(): Promise<PostgresServer> {
     url: `postgres://${SUPERUSER}@127.0.0.1:${port}/${POSTGRES_TEST_DATABASE}`,
     port,
     dataDir,
-    async stop() {
-      await stopProcess('SIGINT');
-      await cleanup();
-    },
-    async shutdown() {
-      await stopProcess('SIGINT');
-    },
-    async kill() {
-      await stopProcess('SIGKILL');
-    },
-    async restart() {
-      await stopProcess('SIGINT');
-      await launch();
-    },
+    ...server.lifecycle('SIGINT', launch, resumePaused),
     async pause() {
-      if (child?.pid === undefined) throw new Error('server is not running');
-      paused = await processTree(child.pid);
-      for (const pid of paused) process.kill(pid, 'SIGSTOP');
+      const pid = server.child?.pid;
+      if (pid === undefined) throw new Error('server is not running');
+      paused = await processTree(pid);
+      for (const p of paused) process.kill(p, 'SIGSTOP');
     },
     async resume() {
-      for (const pid of paused) {
-        try {
-          process.kill(pid, 'SIGCONT');
-        } catch {
-          // Already gone.
-        }
-      }
-      paused = [];
+      resumePaused();
     },
   };
 }

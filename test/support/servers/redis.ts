@@ -3,12 +3,12 @@
  * directory and a free port. `startGlobal()` is the hook scripts/run-tests.ts calls; fault tests
  * call `startRedis({ appendonly: true })` to get a server of their own they may stop and restart.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, rmSync } from 'node:fs';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
-import { createConnection, createServer } from 'node:net';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp } from 'node:fs/promises';
+import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { ServerProcess, listenOnce, pollUntilReady, type ServerLifecycle } from '../server-process.js';
 
 const REDIS_SERVER = '/usr/bin/redis-server';
 
@@ -25,19 +25,12 @@ export interface StartRedisOptions {
 }
 
 /** A running Redis test server. */
-export interface RedisServer {
+/** The graceful shutdown is SIGTERM; `stop()` removes the directory only when the harness created it. */
+export interface RedisServer extends ServerLifecycle {
   /** `redis://127.0.0.1:PORT` */
   url: string;
   port: number;
   dir: string;
-  /** SIGTERM, waits for exit, then removes the directory when the harness created it. */
-  stop(): Promise<void>;
-  /** SIGKILL, waits for exit; keeps the directory so `restart()` can bring the data back. */
-  kill(): Promise<void>;
-  /** SIGTERM, waits for exit; keeps the directory (for a later `restart()`). */
-  shutdown(): Promise<void>;
-  /** Starts the server again on the same port and directory (stopping it first if running). */
-  restart(): Promise<void>;
   /** SIGSTOP: the server keeps its connections open but answers nothing (a hung server). */
   freeze(): void;
   /** SIGCONT after {@link freeze}. */
@@ -53,12 +46,7 @@ export function requireRedisBinary(): string {
 }
 
 function canListen(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const srv = createServer();
-    srv.unref();
-    srv.once('error', () => resolve(false));
-    srv.listen(port, '127.0.0.1', () => srv.close(() => resolve(true)));
-  });
+  return listenOnce(port).then(() => true, () => false);
 }
 
 /**
@@ -67,25 +55,11 @@ function canListen(port: number): Promise<boolean> {
  */
 export async function freeRedisPort(withBusPort = false): Promise<number> {
   for (let attempt = 0; attempt < 200; attempt++) {
-    const port = await new Promise<number>((resolve, reject) => {
-      const srv = createServer();
-      srv.unref();
-      srv.on('error', reject);
-      srv.listen(withBusPort ? 20000 + Math.floor(Math.random() * 35000) : 0, '127.0.0.1', () => {
-        const addr = srv.address();
-        const p = typeof addr === 'object' && addr ? addr.port : 0;
-        srv.close(() => resolve(p));
-      });
-    }).catch(() => 0);
+    const port = await listenOnce(withBusPort ? 20000 + Math.floor(Math.random() * 35000) : 0).catch(() => 0);
     if (port === 0) continue;
     if (!withBusPort || (port + 10000 < 65536 && (await canListen(port + 10000)))) return port;
   }
   throw new Error('no free port for redis-server');
-}
-
-function waitExit(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => child.once('exit', () => resolve()));
 }
 
 /** Sends one inline command over a raw socket and resolves to the first reply line. */
@@ -140,70 +114,29 @@ export async function startRedis(options: StartRedisOptions = {}): Promise<Redis
   await mkdir(dir, { recursive: true });
   const port = options.port ?? (await freeRedisPort());
   const args = serverArgs(port, dir, options.appendonly === true, options.extraArgs ?? []);
-  let child: ChildProcess | undefined;
-  let output = '';
+  const server = new ServerProcess(dir, ownDir);
 
-  // A crashed test process must not leave a server behind.
-  const onExit = (): void => {
-    child?.kill('SIGKILL');
-    if (ownDir) rmSync(dir, { recursive: true, force: true });
-  };
-  process.on('exit', onExit);
-
-  const waitReady = async (c: ChildProcess): Promise<void> => {
-    const deadline = Date.now() + 20_000;
-    let lastErr: unknown;
-    while (Date.now() < deadline) {
-      if (c.exitCode !== null || c.signalCode !== null) {
-        throw new Error(`redis-server on port ${port} exited during startup:\n${output.slice(-2000)}`);
-      }
-      try {
-        const reply = await redisInlineCommand(port, 'PING', 500);
-        if (reply.startsWith('+PONG')) return;
-        lastErr = new Error(reply.trim());
-      } catch (err) {
-        lastErr = err;
-      }
-      await new Promise((r) => setTimeout(r, 25));
-    }
-    throw new Error(`redis-server on port ${port} did not answer PING in time`, { cause: lastErr });
+  const ping = async (): Promise<void> => {
+    const reply = await redisInlineCommand(port, 'PING', 500);
+    if (!reply.startsWith('+PONG')) throw new Error(reply.trim());
   };
 
   const launch = async (): Promise<void> => {
-    output = '';
-    const c = spawn(bin, args, { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
-    child = c;
-    const collect = (chunk: Buffer): void => { output = (output + chunk.toString()).slice(-8192); };
-    c.stdout?.on('data', collect);
-    c.stderr?.on('data', collect);
-    c.unref();
-    (c.stdout as unknown as { unref?: () => void } | null)?.unref?.();
-    (c.stderr as unknown as { unref?: () => void } | null)?.unref?.();
-    await waitReady(c);
-  };
-
-  const stopProcess = async (signal: NodeJS.Signals): Promise<void> => {
-    const c = child;
-    if (!c) return;
-    // Referenced while we wait, or an otherwise idle test process would exit before the server does.
-    c.ref();
-    c.kill(signal);
-    // A frozen (SIGSTOPped) server would hold SIGTERM until continued.
-    if (signal !== 'SIGKILL') c.kill('SIGCONT');
-    await waitExit(c);
-    child = undefined;
-  };
-
-  const cleanup = async (): Promise<void> => {
-    process.off('exit', onExit);
-    if (ownDir) await rm(dir, { recursive: true, force: true });
+    const c = server.spawn(bin, args, { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+    await pollUntilReady({
+      child: c,
+      deadline: Date.now() + 20_000,
+      intervalMs: 25,
+      attempt: ping,
+      exitError: () => new Error(`redis-server on port ${port} exited during startup:\n${server.output.slice(-2000)}`),
+      timeoutMessage: `redis-server on port ${port} did not answer PING in time`,
+    });
   };
 
   try {
     await launch();
   } catch (err) {
-    await stopProcess('SIGKILL');
-    await cleanup();
+    await server.abort();
     throw err;
   }
 
@@ -211,25 +144,12 @@ export async function startRedis(options: StartRedisOptions = {}): Promise<Redis
     url: `redis://127.0.0.1:${port}`,
     port,
     dir,
-    async stop() {
-      await stopProcess('SIGTERM');
-      await cleanup();
-    },
-    async kill() {
-      await stopProcess('SIGKILL');
-    },
-    async shutdown() {
-      await stopProcess('SIGTERM');
-    },
-    async restart() {
-      await stopProcess('SIGTERM');
-      await launch();
-    },
+    ...server.lifecycle('SIGTERM', launch),
     freeze() {
-      child?.kill('SIGSTOP');
+      server.child?.kill('SIGSTOP');
     },
     thaw() {
-      child?.kill('SIGCONT');
+      server.child?.kill('SIGCONT');
     },
   };
 }
