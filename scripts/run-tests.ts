@@ -49,7 +49,7 @@ try {
   // or the CJWT_TEST_SERVERS variable; with no filter every server starts.
   for (const mod of serverModules) {
     const name = mod.slice(mod.lastIndexOf('/') + 1, -3);
-    const wanted = filters.length === 0 || files.some((f) => relative(root, f).includes(name)) ||
+    const wanted = filters.length === 0 || files.some((f) => relative(root, f).includes(name) || f.includes('readme-examples')) ||
       (process.env.CJWT_TEST_SERVERS ?? '').split(',').includes(name);
     if (!wanted) continue;
     const m = (await import(pathToFileURL(mod).href)) as { startGlobal?: () => Promise<GlobalServer> };

@@ -42,8 +42,34 @@ export function pointAtSources(code: string, fileDir: string): string {
     const r = relative(fileDir, join(root, target)).split('\\').join('/');
     return r.startsWith('.') ? r : `./${r}`;
   };
-  return code.replace(/(['"])cjwt(\/[a-z-]+)?\1/g, (_m, q: string, sub: string | undefined) =>
-    `${q}${rel(sub === undefined ? 'src/index.ts' : `src${sub}/index.ts`)}${q}`);
+  // 'cjwt' -> src/index.ts, 'cjwt/store' -> src/store/index.ts, 'cjwt/store/conformance' ->
+  // src/store/conformance.ts: the same mapping as package.json's exports.
+  return code.replace(/(['"])cjwt((?:\/[a-z-]+){0,2})\1/g, (_m, q: string, sub: string) => {
+    const parts = sub.split('/').filter((p) => p !== '');
+    const target = parts.length === 0 ? 'src/index.ts' : parts.length === 1 ? `src/${parts[0]}/index.ts` : `src/${parts.join('/')}.ts`;
+    return `${q}${rel(target)}${q}`;
+  });
+}
+
+/**
+ * The README's database examples read the conventional variables; point them at the servers the
+ * test runner started. A missing server is an error rather than a silent skip.
+ */
+function exampleEnv(): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env };
+  // An example that registers node:test tests must report like a standalone run, not to us.
+  delete env.NODE_TEST_CONTEXT;
+  const map: Record<string, string> = {
+    REDIS_URL: 'CJWT_TEST_REDIS_URL',
+    REDIS_CLUSTER_URL: 'CJWT_TEST_REDIS_CLUSTER_URL',
+    DATABASE_URL: 'CJWT_TEST_POSTGRES_URL',
+    MYSQL_URL: 'CJWT_TEST_MYSQL_URL',
+  };
+  for (const [name, source] of Object.entries(map)) {
+    const value = process.env[source];
+    if (value !== undefined) env[name] = value;
+  }
+  return env;
 }
 
 describe('README examples', () => {
@@ -61,6 +87,7 @@ describe('README examples', () => {
     assert.equal(found[0]!.code, "// example\nimport { x } from 'cjwt';");
     assert.equal(pointAtSources(found[1]!.code, tmpDir), "// example\nimport { y } from '../../src/store/index.ts';");
     assert.equal(pointAtSources("import a from 'cjwt-other'", tmpDir), "import a from 'cjwt-other'");
+    assert.equal(pointAtSources("import { r } from 'cjwt/store/conformance'", tmpDir), "import { r } from '../../src/store/conformance.ts'");
   });
 
   const readmePath = join(root, 'README.md');
@@ -75,7 +102,7 @@ describe('README examples', () => {
       mkdirSync(tmpDir, { recursive: true });
       const file = join(tmpDir, `readme-${index}-line-${example.line}.ts`);
       writeFileSync(file, pointAtSources(example.code, tmpDir));
-      const run = spawnSync(process.execPath, ['--import', 'tsx', file], { cwd: root, encoding: 'utf8', timeout: 110_000 });
+      const run = spawnSync(process.execPath, ['--import', 'tsx', file], { cwd: root, env: exampleEnv(), encoding: 'utf8', timeout: 110_000 });
       assert.equal(run.status, 0, `example at README.md:${example.line} exited ${String(run.status)}\n${run.stdout}\n${run.stderr}`);
     });
   }
