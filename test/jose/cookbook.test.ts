@@ -9,7 +9,8 @@ import {
   JWSInvalid, type FlattenedJWS, type GeneralJWS, type JWK, type JWSHeader,
 } from '../../src/jose/index.js';
 
-const ROOT = '/work/shared/vectors/jose-cookbook';
+// shared/ sits beside the repository (as in CI's clone).
+const ROOT = join(import.meta.dirname, '../../../shared/vectors/jose-cookbook');
 
 interface SigningStep { protected?: JWSHeader; unprotected?: Record<string, unknown>; sig: string }
 interface Vector {
