@@ -5,7 +5,8 @@
  */
 export { JWTManager, type ManagerKeyInfo } from './manager.js';
 export type {
-  GenerateTokenOptions, GeneratedToken, InvalidTokenResult, JWTManagerConfig, JWTManagerInit, KeyInput, ValidTokenResult, VerifyTokenResult,
+  EncryptionKeyInput, GenerateTokenOptions, GeneratedToken, InvalidTokenResult, JWTManagerConfig, JWTManagerInit, KeyInput, TokenEncryptionConfig,
+  ValidTokenResult, VerifyTokenResult,
 } from './types.js';
 export { InvalidToken, ValidToken } from './verify-result.js';
 export { REGISTERED_CLAIMS } from './token-claims.js';

@@ -7,6 +7,7 @@
 import type { AlgorithmFamily } from '../jose/algorithms.js';
 import { CjwtError, JWTClaimValidationFailed, JWTInvalid, TokenTooLarge } from '../jose/errors.js';
 import { decodeJWT, parseDuration, type JWTClaims, type JWTVerifyResult } from '../jose/jwt.js';
+import type { JWEHeader } from '../jose/jwe.js';
 import type { JWSHeader } from '../jose/jws.js';
 import { ClockDate } from '../keys/clock-date.js';
 import type { JWKS } from '../keys/jwks-fetch.js';
@@ -15,7 +16,8 @@ import { AuditLog, type AuditEntry, type AuditQuery } from '../lifecycle/audit.j
 import { coarseNow } from '../lifecycle/coarse-clock.js';
 import { TokenMetrics, type MetricsSnapshot } from '../lifecycle/metrics.js';
 import { chunkToken, reassembleToken, type TokenChunks } from './chunking.js';
-import { keyRingFor } from './manager-keys.js';
+import { compileTokenEncryption, type TokenEncryption } from './manager-encryption.js';
+import { importKeyInput, keyRingFor } from './manager-keys.js';
 import { buildTokenClaims, newJwtId, type ClaimDefaults } from './token-claims.js';
 import type { GenerateTokenOptions, GeneratedToken, JWTManagerConfig, JWTManagerInit, KeyInput, VerifyTokenResult } from './types.js';
 import { InvalidToken, ValidToken } from './verify-result.js';
@@ -51,6 +53,7 @@ export class JWTManager {
   private readonly now: () => number;
   private readonly auditNow: () => number;
   private readonly verifier: (token: string) => JWTVerifyResult;
+  private readonly encryption: TokenEncryption | undefined;
   private readonly claimDefaults: ClaimDefaults;
   private readonly maxTokenSize: number;
   private readonly typ: string;
@@ -99,7 +102,13 @@ export class JWTManager {
     this.optionalIssuers = !requireIssuer && init.issuer !== undefined ? new Set([init.issuer]) : undefined;
     this.optionalAudiences = !requireAudience && init.audience !== undefined
       ? new Set(Array.isArray(init.audience) ? init.audience : [init.audience]) : undefined;
-    this.verifier = this.keyRing.createVerifier(options);
+    const verifyJWS = this.keyRing.createVerifier(options);
+    const encryption = init.encryption === undefined
+      ? undefined
+      : compileTokenEncryption(init.encryption, this.maxTokenSize, init.key === undefined ? undefined : importKeyInput(init.key));
+    this.encryption = encryption;
+    // With encryption on, a token must decrypt first: a plain JWS never reaches the verifier.
+    this.verifier = encryption === undefined ? verifyJWS : (token) => verifyJWS(encryption.decrypt(token).jws);
   }
 
   /** A manager signing with an RSA private key (RS256 by default; PS* via `algorithm`). */
@@ -149,7 +158,9 @@ export class JWTManager {
 
   /**
    * Verifies a token. Never throws for a bad token: resolves to `{ valid: false, error }` with a
-   * typed error (`error.code`).
+   * typed error (`error.code`). With `encryption` configured the token must be a nested JWE that
+   * decrypts (`ERR_JWE_INVALID` for a plain JWS, `ERR_JWE_DECRYPTION_FAILED` for a wrong key or a
+   * forgery); without it a JWE is refused like any other token that is not a JWS.
    */
   async verifyToken(token: string): Promise<VerifyTokenResult> {
     return this.verifyTokenSync(token);
@@ -176,12 +187,24 @@ export class JWTManager {
   }
 
   /**
-   * Decodes a token without verifying it (debugging only; never trust the result).
+   * Decodes a token without verifying its signature or claims (debugging only; never trust the
+   * result).
+   *
+   * With `encryption` configured, an encrypted token's claims cannot be read without the key: the
+   * manager decrypts it with its decryption key (which does authenticate the ciphertext) and
+   * decodes the inner JWS; `header` is then the inner header and `jweHeader` the outer one.
    *
    * @throws {JWSInvalid | JWTInvalid} when the token is not a well-formed JWT.
+   * @throws {JWEInvalid | JWEDecryptionFailed} when an encrypted token does not decrypt.
+   * @throws {JWKSNoMatchingKey} for an encrypted token when the manager has no decryption key.
    */
-  parseToken(token: string): { header: JWSHeader; claims: JWTClaims } {
+  parseToken(token: string): { header: JWSHeader; claims: JWTClaims; jweHeader?: JWEHeader } {
     if (typeof token === 'string' && token.length > this.maxTokenSize) throw new TokenTooLarge();
+    if (this.encryption !== undefined && typeof token === 'string' && token.split('.', 6).length === 5) {
+      const { jws, jweHeader } = this.encryption.decrypt(token);
+      const { header, payload } = decodeJWT(jws);
+      return { header, claims: payload, jweHeader };
+    }
     const { header, payload } = decodeJWT(token);
     return { header, claims: payload };
   }
@@ -259,7 +282,8 @@ export class JWTManager {
     const metrics = this.metrics;
     const t0 = metrics !== undefined && metrics.shouldTime() ? performance.now() : -1;
     const claims = buildTokenClaims(options, this.claimDefaults, this.now());
-    const token = this.keyRing.sign(claims, { typ: this.typ });
+    const jws = this.keyRing.sign(claims, { typ: this.typ });
+    const token = this.encryption === undefined ? jws : this.encryption.encrypt(jws);
     if (token.length > this.maxTokenSize) throw new TokenTooLarge(`the token would be ${token.length} characters, above maxTokenSize ${this.maxTokenSize}`);
     metrics?.recordGenerated(t0 < 0 ? undefined : performance.now() - t0);
     this.audit?.record({ time: this.now(), action, outcome: 'success', jti: claims.jti, subject: claims.sub, kid: this.keyRing.signingKey()?.kid });

@@ -4,6 +4,7 @@
 import type { KeyObject } from 'node:crypto';
 import type { JWSAlgorithm } from '../jose/algorithms.js';
 import type { CjwtError } from '../jose/errors.js';
+import type { ContentEncryptionAlgorithm, KeyManagementAlgorithm } from '../jose/jwe.js';
 import type { JWTClaims } from '../jose/jwt.js';
 import type { JWK } from '../jose/keys.js';
 import type { KeyRing } from '../keys/key-ring.js';
@@ -11,6 +12,29 @@ import type { AuditLogOptions } from '../lifecycle/audit.js';
 
 /** A signing key as the manager accepts it: a `KeyObject`, a PEM string, a JWK, or HMAC secret bytes. */
 export type KeyInput = KeyObject | string | JWK | Uint8Array;
+
+/**
+ * An encryption key as the manager accepts it: a `KeyObject`, a PEM string, a JWK, or secret
+ * bytes. Passwords (PBES2) are not accepted: their key derivation would dominate every call.
+ */
+export type EncryptionKeyInput = KeyObject | string | JWK | Uint8Array;
+
+/**
+ * Encrypted tokens: every issued JWS is encrypted into a nested JWE (`cty: "JWT"`), and
+ * verification accepts only such tokens.
+ */
+export interface TokenEncryptionConfig {
+  /** The recipient's public key, or the secret, tokens are encrypted to (a private key encrypts to its public half). */
+  key: EncryptionKeyInput;
+  /** Private key or secret `verifyToken` decrypts with. Default: `key` when it is a private key or a secret. */
+  decryptionKey?: EncryptionKeyInput;
+  /** Key management algorithm. Default from the key: ECDH-ES+A256KW (EC, X25519/X448), RSA-OAEP-256 (RSA), dir (secret). */
+  alg?: KeyManagementAlgorithm;
+  /** Content encryption. Default A256GCM (for `dir`, the mode whose key length the secret has). */
+  enc?: ContentEncryptionAlgorithm;
+  /** Outer header `kid`. Default: the JWK's `kid`, else the RFC 7638 thumbprint of a public key; none for a secret. */
+  kid?: string;
+}
 
 /** JWTManager configuration (the JWT provider seed's options, TypeScript names). */
 export interface JWTManagerConfig {
@@ -49,6 +73,8 @@ export interface JWTManagerConfig {
    * `keyRing`, give the ring the same clock: key retirement follows the ring's clock.
    */
   now?: () => number;
+  /** Issue and accept only encrypted (nested JWE) tokens. Default: none, tokens are plain JWS. */
+  encryption?: TokenEncryptionConfig;
 }
 
 /** Constructor input: the configuration plus a key or a key ring (neither: a key is generated). */
