@@ -7,7 +7,7 @@ import type * as MySql2Module from 'mysql2/promise';
 import { StorageError, StoreInputInvalid } from '../jose/errors.js';
 import type {
   AddSessionResult, ConsumeResult, RevokeResult, SessionLimitPolicy, StoreCallOptions, TokenFilter,
-  TokenPage, TokenPageResult, TokenRecord, TokenStore, TokenStoreOptions,
+  TokenPage, TokenPageResult, TokenRecord, TokenStore,
 } from './types.js';
 import { inTransaction, withDeadline, withPooledConnection } from './mysql-call.js';
 import { upsertRecord } from './mysql-upsert.js';
@@ -16,6 +16,7 @@ import {
   type SqlCondition, type TokenRow,
 } from './mysql-row.js';
 import { mysqlTables, runMySqlMigrations } from './mysql-schema.js';
+import { migrateOrClose, startBackgroundSweep, type BackgroundSweep, type SweepingStoreOptions } from './store-lifecycle.js';
 import {
   callNow, closedError, consumeRefusal, decodeCursor, decodeRecord, encodeRecord, hashKey, idKey, matchesFilter,
   normalizeLimit, pageFromSorted, resolveStoreOptions, sessionsToEvict, validateFilter, validateRecord, validateSessionLimit,
@@ -23,26 +24,22 @@ import {
 } from './record-codec.js';
 
 /** Options of `new MySqlTokenStore(...)`. */
-export interface MySqlTokenStoreOptions extends TokenStoreOptions {
+export interface MySqlTokenStoreOptions extends SweepingStoreOptions {
   /** A mysql2/promise pool. The store does not end it on close unless `closePool` is true. */
   pool: Pool;
   /** Prefix of the store's tables (default `cjwt_`): `cjwt_tokens`, `cjwt_schema_migrations`, ... */
   tablePrefix?: string;
-  /** How often the store deletes records past retention by itself, in ms (default 60000; 0: never). */
-  sweepIntervalMs?: number;
   /** End the pool in `close()` (default false; `connect()` sets it). */
   closePool?: boolean;
 }
 
 /** Options of {@link MySqlTokenStore.connect}. */
-export interface MySqlConnectOptions extends TokenStoreOptions {
+export interface MySqlConnectOptions extends SweepingStoreOptions {
   tablePrefix?: string;
-  sweepIntervalMs?: number;
   /** Extra mysql2 pool options; they win over the URL's query parameters and the store's defaults. */
   poolOptions?: PoolOptions;
 }
 
-const DEFAULT_SWEEP_MS = 60_000;
 const CLEANUP_BATCH = 5000;
 const SCAN_BATCH = 500;
 const IN_CHUNK = 64;
@@ -70,8 +67,7 @@ export class MySqlTokenStore implements TokenStore {
   readonly #sessionReady = new WeakSet<object>();
   #ready: Promise<void> | undefined;
   #closed = false;
-  #sweepTimer: ReturnType<typeof setInterval> | undefined;
-  #sweeping = false;
+  readonly #sweeper: BackgroundSweep;
 
   /**
    * Opens a pool for `mysql://user:pass@host:port/db` (or `mariadb://...`), creates or migrates
@@ -106,14 +102,7 @@ export class MySqlTokenStore implements TokenStore {
     // mysql2 lets explicit options override URL parameters; we want the reverse.
     for (const key of parsed.searchParams.keys()) delete (defaults as Record<string, unknown>)[key];
     const pool = mysql.createPool({ ...defaults, ...options.poolOptions, uri: `mysql:${url.slice(parsed.protocol.length)}` });
-    const store = new MySqlTokenStore({ ...options, pool, closePool: true });
-    try {
-      await store.migrate();
-    } catch (err) {
-      await store.close();
-      throw err;
-    }
-    return store;
+    return migrateOrClose(new MySqlTokenStore({ ...options, pool, closePool: true }));
   }
 
   /**
@@ -128,11 +117,7 @@ export class MySqlTokenStore implements TokenStore {
     this.#retentionMs = resolved.revocationRetentionMs;
     this.#timeoutMs = resolved.operationTimeoutMs;
     this.#closePool = options.closePool ?? false;
-    const sweepMs = options.sweepIntervalMs ?? DEFAULT_SWEEP_MS;
-    if (sweepMs > 0) {
-      this.#sweepTimer = setInterval(() => void this.#sweep(), sweepMs);
-      this.#sweepTimer.unref();
-    }
+    this.#sweeper = startBackgroundSweep(options.sweepIntervalMs, () => this.cleanup());
   }
 
   /**
@@ -324,7 +309,7 @@ export class MySqlTokenStore implements TokenStore {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    if (this.#sweepTimer) clearInterval(this.#sweepTimer);
+    this.#sweeper.stop();
     if (this.#closePool) await this.#pool.end().catch(() => undefined);
   }
 
@@ -358,18 +343,6 @@ export class MySqlTokenStore implements TokenStore {
       throw err;
     });
     return this.#ready;
-  }
-
-  async #sweep(): Promise<void> {
-    if (this.#sweeping || this.#closed) return;
-    this.#sweeping = true;
-    try {
-      await this.cleanup();
-    } catch {
-      // A failed background sweep is retried on the next tick; callers' own calls report outages.
-    } finally {
-      this.#sweeping = false;
-    }
   }
 
   /** Scans matching rows in (issued_at, id) order in batches; `visit` returns false to stop. */

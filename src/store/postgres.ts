@@ -6,7 +6,7 @@ import type { Pool, PoolClient, PoolConfig } from 'pg';
 import type * as PgModule from 'pg';
 import type {
   AddSessionResult, ConsumeResult, RevokeResult, SessionLimitPolicy, StoreCallOptions, TokenFilter,
-  TokenPage, TokenPageResult, TokenRecord, TokenStore, TokenStoreOptions,
+  TokenPage, TokenPageResult, TokenRecord, TokenStore,
 } from './types.js';
 import { CjwtError, StorageError, StoreInputInvalid } from '../jose/errors.js';
 import {
@@ -19,28 +19,27 @@ import {
   type TokenRow,
 } from './postgres-row.js';
 import { migratePostgres, tableNames, type PostgresTableNames } from './postgres-schema.js';
+import {
+  migrateOrClose, startBackgroundSweep, validateSweepInterval, type BackgroundSweep, type SweepingStoreOptions,
+} from './store-lifecycle.js';
 
 /** Options of `new PostgresTokenStore(...)`. */
-export interface PostgresTokenStoreOptions extends TokenStoreOptions {
+export interface PostgresTokenStoreOptions extends SweepingStoreOptions {
   /** A pg Pool. The store does not end it on close unless `closePool` is true. */
   pool: Pool;
   /** Prefix of the store's tables (default `cjwt_`): `cjwt_tokens`, `cjwt_schema_migrations`. */
   tablePrefix?: string;
-  /** How often the store deletes records past retention by itself, in ms (default 60000; 0: never). */
-  sweepIntervalMs?: number;
   /** End the pool in `close()` (default false; `connect()` sets it). */
   closePool?: boolean;
 }
 
 /** Options of {@link PostgresTokenStore.connect}. */
-export interface PostgresConnectOptions extends TokenStoreOptions {
+export interface PostgresConnectOptions extends SweepingStoreOptions {
   tablePrefix?: string;
-  sweepIntervalMs?: number;
   /** Extra pg pool options (size, TLS, ...); the URL's parameters and the timeouts are set for you. */
   poolOptions?: PoolConfig;
 }
 
-const DEFAULT_SWEEP_MS = 60_000;
 // Key space of addSession's per-subject advisory locks; the low half is the subject's digest.
 const SESSION_LOCK_CLASS = 0x636a7774; // 'cjwt'
 
@@ -65,7 +64,7 @@ export class PostgresTokenStore implements TokenStore {
   readonly #closePool: boolean;
   readonly #sql: PostgresStatements;
   #ready: Promise<void> | undefined;
-  #sweeper: ReturnType<typeof setInterval> | undefined;
+  readonly #sweeper: BackgroundSweep;
   #closed = false;
   // An idle client lost its server; the pool drops it and connects anew on demand.
   readonly #onPoolError = (): void => {};
@@ -84,15 +83,7 @@ export class PostgresTokenStore implements TokenStore {
     this.#closePool = options.closePool ?? false;
     this.#pool.on('error', this.#onPoolError);
     this.#sql = buildStatements(this.#tables);
-    const sweepMs = sweepInterval(options.sweepIntervalMs);
-    if (sweepMs > 0) {
-      this.#sweeper = setInterval(() => {
-        this.cleanup(Date.now()).catch(() => {
-          // A sweep runs again later; callers see failures on their own calls.
-        });
-      }, sweepMs);
-      this.#sweeper.unref();
-    }
+    this.#sweeper = startBackgroundSweep(validateSweepInterval(options.sweepIntervalMs), () => this.cleanup(Date.now()));
   }
 
   /**
@@ -107,7 +98,7 @@ export class PostgresTokenStore implements TokenStore {
     const timeoutMs = resolveStoreOptions(options).operationTimeoutMs;
     // Validated before a pool exists.
     tableNames(options.tablePrefix);
-    sweepInterval(options.sweepIntervalMs);
+    validateSweepInterval(options.sweepIntervalMs);
     let pg: typeof PgModule;
     try {
       pg = (await import('pg')).default as unknown as typeof PgModule;
@@ -125,14 +116,7 @@ export class PostgresTokenStore implements TokenStore {
       idle_in_transaction_session_timeout: options.poolOptions?.idle_in_transaction_session_timeout ?? timeoutMs * 2,
       application_name: options.poolOptions?.application_name ?? 'cjwt',
     });
-    const store = new PostgresTokenStore({ ...options, pool, closePool: true });
-    try {
-      await store.migrate();
-    } catch (err) {
-      await store.close();
-      throw err;
-    }
-    return store;
+    return migrateOrClose(new PostgresTokenStore({ ...options, pool, closePool: true }));
   }
 
   /**
@@ -323,7 +307,7 @@ export class PostgresTokenStore implements TokenStore {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    if (this.#sweeper !== undefined) clearInterval(this.#sweeper);
+    this.#sweeper.stop();
     if (this.#closePool) await this.#pool.end();
     else this.#pool.off('error', this.#onPoolError);
   }
@@ -426,14 +410,6 @@ function keepsConnection(err: unknown): boolean {
   if (err instanceof CjwtError) return true;
   const code = (err as { code?: unknown } | null)?.code;
   return typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code) && !code.startsWith('08') && !code.startsWith('57P');
-}
-
-function sweepInterval(value: number | undefined): number {
-  const ms = value ?? DEFAULT_SWEEP_MS;
-  if (typeof ms !== 'number' || !Number.isFinite(ms) || ms < 0 || ms > 2 ** 31 - 1) {
-    throw new StoreInputInvalid('sweepIntervalMs must be a number of ms from 0 (never) to 2^31-1');
-  }
-  return ms;
 }
 
 function requireString(value: unknown, name: string): void {

@@ -20,9 +20,10 @@ import {
 } from './record-codec.js';
 import type {
   AddSessionResult, ConsumeResult, RevokeResult, SessionLimitPolicy, StoreCallOptions, TokenFilter,
-  TokenPage, TokenPageResult, TokenRecord, TokenStore, TokenStoreOptions,
+  TokenPage, TokenPageResult, TokenRecord, TokenStore,
 } from './types.js';
 import { openRedisClient } from './redis-connect.js';
+import { startBackgroundSweep, type BackgroundSweep, type SweepingStoreOptions } from './store-lifecycle.js';
 import {
   RedisKeys, decodeHashPointer, decodeMember, encodeHashPointer, encodeMember, tagDigest, validatePrefix,
 } from './redis-keys.js';
@@ -34,30 +35,26 @@ import {
 } from './redis-scripts.js';
 
 /** Options of `new RedisTokenStore(...)`. */
-export interface RedisTokenStoreOptions extends TokenStoreOptions {
+export interface RedisTokenStoreOptions extends SweepingStoreOptions {
   /** An ioredis `Redis` or `Cluster` client. The store does not close it unless `closeClient` is true. */
   client: Redis | Cluster;
   /** Prefix of every key (default `cjwt:`); must not contain `{` or `}`. */
   prefix?: string;
-  /** How often the store removes index entries and records past retention, in ms (default 60000; 0: never). */
-  sweepIntervalMs?: number;
   /** Quit the client in `close()` (default false; `connect()` sets it). */
   closeClient?: boolean;
 }
 
 /** Options of {@link RedisTokenStore.connect}. */
-export interface RedisConnectOptions extends TokenStoreOptions {
+export interface RedisConnectOptions extends SweepingStoreOptions {
   prefix?: string;
   /** How long `connect` waits for the server (or cluster) to be ready, in ms (default: the larger of operationTimeoutMs and 10000). */
   connectTimeoutMs?: number;
-  sweepIntervalMs?: number;
   /** Extra ioredis options (for a cluster: per node). Defaults fail fast while disconnected. */
   redisOptions?: RedisOptions;
   /** Extra ioredis Cluster options. */
   clusterOptions?: ClusterOptions;
 }
 
-const DEFAULT_SWEEP_MS = 60_000;
 const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
 const SCAN_BATCH = 256;
 const CLEANUP_BATCH = 500;
@@ -109,8 +106,7 @@ export class RedisTokenStore implements TokenStore {
   readonly #evalsha: Evaluator;
   readonly #evalLua: Evaluator;
   #closed = false;
-  #sweepTimer: ReturnType<typeof setInterval> | undefined;
-  #sweeping = false;
+  readonly #sweeper: BackgroundSweep;
 
   /**
    * Connects to `redis://[user:pass@]host:port[/db]`, `rediss://...` (TLS), or a cluster given as
@@ -153,11 +149,8 @@ export class RedisTokenStore implements TokenStore {
     this.#evalsha = this.#client.evalsha.bind(this.#client) as unknown as Evaluator;
     this.#evalLua = this.#client.eval.bind(this.#client) as unknown as Evaluator;
     this.#closeClient = options.closeClient === true;
-    const sweepMs = options.sweepIntervalMs ?? DEFAULT_SWEEP_MS;
-    if (sweepMs > 0) {
-      this.#sweepTimer = setInterval(() => void this.#sweep(), sweepMs);
-      this.#sweepTimer.unref();
-    }
+    // Removes index entries as well as records past retention.
+    this.#sweeper = startBackgroundSweep(options.sweepIntervalMs, () => this.cleanup(Date.now()));
   }
 
   // ---- plumbing -------------------------------------------------------------------------
@@ -588,23 +581,11 @@ export class RedisTokenStore implements TokenStore {
     return 'removed';
   }
 
-  async #sweep(): Promise<void> {
-    if (this.#sweeping || this.#closed) return;
-    this.#sweeping = true;
-    try {
-      await this.cleanup(Date.now());
-    } catch {
-      // A sweep during an outage fails like any call; the next tick tries again.
-    } finally {
-      this.#sweeping = false;
-    }
-  }
-
   /** Stops the sweep timer and, when the store owns the client, quits it. Later calls reject. */
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    if (this.#sweepTimer !== undefined) clearInterval(this.#sweepTimer);
+    this.#sweeper.stop();
     if (!this.#closeClient) return;
     try {
       await Promise.race([
