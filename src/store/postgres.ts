@@ -138,20 +138,12 @@ export class PostgresTokenStore implements TokenStore {
 
   async get(id: string, options?: StoreCallOptions): Promise<TokenRecord | undefined> {
     requireString(id, 'id');
-    return this.#call('get', idKey(id), options, async (db) => {
-      const result = await db.query<TokenRow>({ name: `${this.#tables.prefix}get`, text: this.#sql.get, values: [stringKey(id)] });
-      const row = result.rows[0];
-      return row === undefined ? undefined : rowToRecord(row);
-    });
+    return this.#call('get', idKey(id), options, (db) => this.#selectOne(db, 'get', this.#sql.get, id));
   }
 
   async getByHash(hash: string, options?: StoreCallOptions): Promise<TokenRecord | undefined> {
     requireString(hash, 'hash');
-    return this.#call('getByHash', hashKey(hash), options, async (db) => {
-      const result = await db.query<TokenRow>({ name: `${this.#tables.prefix}get_by_hash`, text: this.#sql.getByHash, values: [stringKey(hash)] });
-      const row = result.rows[0];
-      return row === undefined ? undefined : rowToRecord(row);
-    });
+    return this.#call('getByHash', hashKey(hash), options, (db) => this.#selectOne(db, 'get_by_hash', this.#sql.getByHash, hash));
   }
 
   async delete(id: string, options?: StoreCallOptions): Promise<boolean> {
@@ -317,6 +309,13 @@ export class PostgresTokenStore implements TokenStore {
    * for the call. At the deadline the connection is destroyed rather than returned, so a hung
    * statement never holds a pool slot past its call.
    */
+  /** The one record a unique key selects, through a named (server-side prepared) statement. */
+  async #selectOne(db: PoolClient, statement: string, text: string, key: string): Promise<TokenRecord | undefined> {
+    const result = await db.query<TokenRow>({ name: `${this.#tables.prefix}${statement}`, text, values: [stringKey(key)] });
+    const row = result.rows[0];
+    return row === undefined ? undefined : rowToRecord(row);
+  }
+
   #call<T>(
     op: string,
     key: string | undefined,
