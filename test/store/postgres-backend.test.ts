@@ -132,6 +132,10 @@ describe('postgres backend', () => {
         assert.match(err.detail, /timed out|statement timeout/);
         return true;
       });
+      // The server-side lock_timeout starts when the statement reaches the server, a moment after
+      // the client's clock started; under load that moment can be long. The guarantee is that a
+      // call which gave up cannot commit *long* after, so hold the lock well past the deadline.
+      await new Promise((resolve) => setTimeout(resolve, 1000));
       await blocker.query('COMMIT');
       await new Promise((resolve) => setTimeout(resolve, 200));
       assert.equal(await store.get('late'), undefined, 'the timed-out call did not insert');
