@@ -27,3 +27,4 @@ export {
   DEFAULT_REVOCATION_RETENTION_MS, DEFAULT_OPERATION_TIMEOUT_MS,
 } from './record-codec.js';
 export type { KeysetPosition, ResolvedStoreOptions } from './record-codec.js';
+export type { SweepingStoreOptions } from './store-lifecycle.js';
