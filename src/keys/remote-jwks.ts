@@ -108,16 +108,24 @@ export class RemoteJWKSet {
       if (this.inflight === undefined && !this.mayFetch() && this.lastError !== undefined) throw this.lastError;
       return this.fetchShared();
     }
-    if (this.now() < cache.expiresAt || !this.mayFetch()) return cache;
+    if (this.now() < cache.expiresAt) return cache;
+    if (!this.mayFetch()) {
+      // Inside the cooldown after a failed fetch the stale window still applies.
+      if (this.lastError !== undefined && this.now() >= this.staleLimit(cache)) throw this.lastError;
+      return cache;
+    }
     return this.refreshOrStale(cache);
+  }
+
+  private staleLimit(cache: CacheState): number {
+    return cache.expiresAt + (this.options.staleIfErrorMs ?? 3_600_000);
   }
 
   private async refreshOrStale(cache: CacheState): Promise<CacheState> {
     try {
       return await this.fetchShared();
     } catch (err) {
-      const staleLimit = cache.expiresAt + (this.options.staleIfErrorMs ?? 3_600_000);
-      if (this.now() < staleLimit) {
+      if (this.now() < this.staleLimit(cache)) {
         this.counters.staleServed += 1;
         return cache;
       }

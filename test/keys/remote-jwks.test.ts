@@ -222,3 +222,25 @@ describe('remote JWKS with the server down', () => {
     assert.equal(jwks.stats.staleServed, 1);
   });
 });
+
+describe('remote JWKS stale window', () => {
+  it('does not serve a set past its stale window between two failed fetches (inside the cooldown)', async () => {
+    const ring = KeyRing.generate('ES256');
+    const ep = await startEndpoint(ring);
+    try {
+      ep.cacheControl = 'max-age=10';
+      const c = clock();
+      const jwks = createRemoteJWKSet(ep.url, { cooldownMs: 5000, staleIfErrorMs: 1000, now: c.now });
+      const token = ring.sign({ sub: 'w', exp: exp() });
+      assert.equal((await verifyJWTWithRemoteJWKS(token, jwks)).payload.sub, 'w');
+      ep.status = 503;
+      c.advance(20_000); // past max-age (10 s) and the stale window (1 s)
+      assert.equal(await codeOf(verifyJWTWithRemoteJWKS(token, jwks)), 'ERR_JWKS_FETCH_FAILED');
+      c.advance(100); // inside the cooldown: no new fetch, and still no stale set
+      assert.equal(await codeOf(verifyJWTWithRemoteJWKS(token, jwks)), 'ERR_JWKS_FETCH_FAILED');
+      assert.equal(jwks.stats.fetches, 2);
+    } finally {
+      await stopEndpoint(ep);
+    }
+  });
+});
