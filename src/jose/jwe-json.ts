@@ -9,6 +9,7 @@ import { decryptOne, encryptContent, encryptionAlgorithms, encryptKey, plaintext
 import { checkUnprotectedHeader, decodeSegment, joinHeaders, parseProtectedHeader, withParameters } from './jwe/header.js';
 import type { FixedInputs } from './jwe/key-management.js';
 import { resolveDecryptPolicy, type JWEDecryptOptions } from './jwe/policy.js';
+import { prepareKey } from './jwe/prepared-key.js';
 import type { ContentEncryptionAlgorithm, JWEHeader, JWEKey, JWEKeyResolver, KeyManagementAlgorithm } from './jwe/types.js';
 
 /** Flattened JWE JSON serialization (one recipient). */
@@ -167,7 +168,7 @@ function requiredString(value: unknown, what: string): string {
 
 /**
  * Decrypts a general or flattened JWE (an object or its JSON text). Recipients whose algorithm
- * the key does not fit are skipped; the first recipient that decrypts wins. When none does, the
+ * the key does not fit, or for which the resolver throws, are skipped; the first recipient that decrypts wins. When none does, the
  * error is the same `JWEDecryptionFailed` whatever went wrong cryptographically.
  *
  * @example
@@ -206,17 +207,30 @@ export function decryptJSON(jwe: FlattenedJWE | GeneralJWE | string, key: JWEKey
     recipients = [{ header: obj.header, encrypted_key: obj.encrypted_key }];
   }
   let lastError: unknown;
+  // With several recipients a resolver (e.g. by kid) knows only some of them: its failure for one
+  // recipient moves on to the next instead of ending the whole message.
+  let resolverError: unknown;
+  const resolve: JWEKey | JWEKeyResolver = typeof key !== 'function' || recipients.length === 1 ? key : (header) => {
+    try {
+      const resolved = key(header);
+      prepareKey(resolved);
+      return resolved;
+    } catch (err) {
+      resolverError = err;
+      throw err;
+    }
+  };
   for (const recipient of recipients) {
     if (recipient === null || typeof recipient !== 'object') throw new JWEInvalid('each recipient must be an object');
     const recipientHeader = checkUnprotectedHeader(recipient.header, 'recipient header');
     const joined = joinHeaders(protectedHeader, unprotectedHeader, recipientHeader);
     const encryptedKey = optionalSegment(recipient.encrypted_key, 'encrypted_key') ?? Buffer.alloc(0);
     try {
-      const plaintext = decryptOne(protectedHeader, joined, key, encryptedKey, content, policy);
+      const plaintext = decryptOne(protectedHeader, joined, resolve, encryptedKey, content, policy);
       return { plaintext, protectedHeader, unprotectedHeader, recipientHeader, additionalAuthenticatedData };
     } catch (err) {
       // With several recipients, one we cannot serve is not a failure of the whole message.
-      if (recipients.length > 1 && (err instanceof JOSEAlgNotAllowed || err instanceof JWEDecryptionFailed)) {
+      if (recipients.length > 1 && (err instanceof JOSEAlgNotAllowed || err instanceof JWEDecryptionFailed || (err !== undefined && err === resolverError))) {
         if (!(lastError instanceof JWEDecryptionFailed)) lastError = err;
         continue;
       }

@@ -316,3 +316,18 @@ test('a "__proto__" member cannot smuggle header parameters into the joined head
   const text = JSON.stringify(flat).replace('"unprotected":{"note":1}', '"unprotected":{"__proto__":{"zip":"DEF"}}');
   rejects(() => decryptJSON(text, aes256), 'ERR_JWE_INVALID');
 });
+
+test('JSON serialization: a kid resolver that knows only a later recipient still decrypts', () => {
+  const general = encryptJSON('for r', { enc: 'A128GCM', recipients: [{ key: aes256, alg: 'A256KW', kid: 'a' }, { key: rsa.publicKey, alg: 'RSA-OAEP', kid: 'r' }] }) as GeneralJWE;
+  const keysByKid = new Map<string, JWEKey>([['r', rsa.privateKey]]);
+  const byMap = decryptJSON(general, (h) => keysByKid.get(h.kid!)!);
+  assert.equal(byMap.plaintext.toString(), 'for r');
+  assert.equal(byMap.recipientHeader?.kid, 'r');
+  const throwing = decryptJSON(general, (h) => {
+    if (h.kid !== 'r') throw new Error('unknown kid');
+    return rsa.privateKey;
+  });
+  assert.equal(throwing.plaintext.toString(), 'for r');
+  // No recipient resolves: still a typed error for the typed failure.
+  rejects(() => decryptJSON(general, (h) => keysByKid.get(`x${h.kid!}`)!), 'ERR_JWE_INVALID');
+});
