@@ -7,7 +7,7 @@ import { Buffer } from 'node:buffer';
 import { JOSEAlgNotAllowed, JWEDecryptionFailed, JWEInvalid, TokenTooLarge } from './errors.js';
 import { decryptOne, encryptContent, encryptionAlgorithms, encryptKey, plaintextBytes, type JWEContent } from './jwe/core.js';
 import { checkUnprotectedHeader, decodeSegment, joinHeaders, parseProtectedHeader, withParameters } from './jwe/header.js';
-import type { FixedInputs } from './jwe/key-management.js';
+import { isPBES2, type FixedInputs } from './jwe/key-management.js';
 import { resolveDecryptPolicy, type JWEDecryptOptions } from './jwe/policy.js';
 import { prepareKey } from './jwe/prepared-key.js';
 import type { ContentEncryptionAlgorithm, JWEHeader, JWEKey, JWEKeyResolver, KeyManagementAlgorithm } from './jwe/types.js';
@@ -220,15 +220,19 @@ export function decryptJSON(jwe: FlattenedJWE | GeneralJWE | string, key: JWEKey
       throw err;
     }
   };
+  // The PBES2 bound is for the whole message: each recipient tried spends from it.
+  let pbes2Budget = policy.maxPBES2Count;
   for (const recipient of recipients) {
     if (recipient === null || typeof recipient !== 'object') throw new JWEInvalid('each recipient must be an object');
     const recipientHeader = checkUnprotectedHeader(recipient.header, 'recipient header');
     const joined = joinHeaders(protectedHeader, unprotectedHeader, recipientHeader);
     const encryptedKey = optionalSegment(recipient.encrypted_key, 'encrypted_key') ?? Buffer.alloc(0);
     try {
-      const plaintext = decryptOne(protectedHeader, joined, resolve, encryptedKey, content, policy);
+      const recipientPolicy = pbes2Budget === policy.maxPBES2Count ? policy : { ...policy, maxPBES2Count: pbes2Budget };
+      const plaintext = decryptOne(protectedHeader, joined, resolve, encryptedKey, content, recipientPolicy);
       return { plaintext, protectedHeader, unprotectedHeader, recipientHeader, additionalAuthenticatedData };
     } catch (err) {
+      if (typeof joined.alg === 'string' && isPBES2(joined.alg) && typeof joined.p2c === 'number') pbes2Budget -= joined.p2c;
       // With several recipients, one we cannot serve is not a failure of the whole message.
       if (recipients.length > 1 && (err instanceof JOSEAlgNotAllowed || err instanceof JWEDecryptionFailed || (err !== undefined && err === resolverError))) {
         if (!(lastError instanceof JWEDecryptionFailed)) lastError = err;

@@ -331,3 +331,19 @@ test('JSON serialization: a kid resolver that knows only a later recipient still
   // No recipient resolves: still a typed error for the typed failure.
   rejects(() => decryptJSON(general, (h) => keysByKid.get(`x${h.kid!}`)!), 'ERR_JWE_INVALID');
 });
+
+test('JSON serialization: the PBES2 bound holds for the whole message, not per recipient', () => {
+  // Many PBES2 recipients with the largest allowed p2c each would multiply the bound.
+  const recipients = Array.from({ length: 6 }, (_, i) => ({ key: `pw-${i}`, alg: 'PBES2-HS256+A128KW' as const, kid: `p${i}`, p2c: 1000 }));
+  const general = encryptJSON('x', { enc: 'A128GCM', recipients }) as GeneralJWE;
+  let derivations = 0;
+  const counting = (): JWEKey => {
+    derivations += 1;
+    return 'not-the-password';
+  };
+  rejects(() => decryptJSON(general, counting, { maxPBES2Count: 2500 }), 'ERR_JWE_INVALID');
+  assert.ok(derivations <= 3, `${derivations} key derivations for a bound of 2.5 recipients`);
+  // Within the budget a later recipient still decrypts.
+  assert.equal(decryptJSON(general, (h) => (h.kid === 'p1' ? 'pw-1' : 'nope'), { maxPBES2Count: 2500 }).plaintext.toString(), 'x');
+  assert.equal(decryptJSON(general, 'pw-5', { maxPBES2Count: 6000 }).plaintext.toString(), 'x');
+});

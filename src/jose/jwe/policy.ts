@@ -18,7 +18,7 @@ export interface JWEDecryptOptions {
   contentEncryptionAlgorithms?: readonly ContentEncryptionAlgorithm[];
   /** Bound on the inflated plaintext of `zip: "DEF"` tokens, bytes. Default 256000 (250 KiB). */
   maxDecompressedSize?: number;
-  /** Largest PBES2 `p2c` accepted. Default 310000. */
+  /** Largest PBES2 `p2c` accepted; with JSON serialization, the total over the recipients tried. Default 310000. */
   maxPBES2Count?: number;
   /** Accept RSA1_5 (PKCS#1 v1.5 key transport). Default false. */
   allowRSA1_5?: boolean;
