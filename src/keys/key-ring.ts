@@ -127,7 +127,11 @@ export class KeyRing implements RingLookup {
     const canSign = entry.signingKey !== undefined && use === 'sig';
     if (options.active === true && !canSign) throw new JOSEAlgNotAllowed('only a private key or secret with use "sig" can be the active key');
     this.entries.set(kid, entry);
-    if (options.active === true || (options.active === undefined && this.activeKid === undefined && canSign)) this.activate(entry);
+    if (options.active === true || (options.active === undefined && this.activeKid === undefined && canSign)) {
+      this.activate(entry);
+      // The caller's end date holds for an active key too: activation must not extend its life.
+      entry.retireAt = options.retireAt;
+    }
     return entryInfo(entry, this.activeKid, this.now());
   }
 

@@ -166,3 +166,18 @@ describe('KeyRing', () => {
   });
 });
 
+
+describe('KeyRing: retireAt given to add()', () => {
+  it('is kept when the added key becomes the active key, and the key stops verifying then', () => {
+    const c = clock();
+    const ring = new KeyRing({ now: c.now });
+    const info = ring.add(generateKeyPair('ES256').privateKey, { alg: 'ES256', kid: 'short-lived', retireAt: c.now() + HOUR });
+    assert.equal(info.state, 'active');
+    assert.equal(info.retireAt, c.now() + HOUR);
+    const token = ring.sign(claims(c.now()));
+    assert.equal(ring.verify(token).payload.sub, 'user-1');
+    c.advance(HOUR);
+    assert.equal(codeOf(() => ring.verify(token)), 'ERR_JWKS_NO_MATCHING_KEY');
+    assert.deepEqual(ring.jwks().keys, []);
+  });
+});
