@@ -318,7 +318,11 @@ export class KeyRing implements RingLookup {
   }
 
   private activeEntry(): RingEntry | undefined {
-    return this.activeKid === undefined ? undefined : this.entries.get(this.activeKid);
+    const entry = this.activeKid === undefined ? undefined : this.entries.get(this.activeKid);
+    // A key past its end date signs nothing: its tokens would never verify. The clock is read
+    // only for an active key with an end date.
+    if (entry?.retireAt !== undefined && this.now() >= entry.retireAt) return undefined;
+    return entry;
   }
 
   private sortedEntries(): RingEntry[] {

@@ -181,3 +181,18 @@ describe('KeyRing: retireAt given to add()', () => {
     assert.deepEqual(ring.jwks().keys, []);
   });
 });
+
+describe('KeyRing: an active key past its retireAt', () => {
+  it('no longer signs (a token it made could never verify)', () => {
+    const c = clock();
+    const ring = new KeyRing({ now: c.now });
+    ring.add(generateKeyPair('ES256').privateKey, { alg: 'ES256', kid: 'ends', retireAt: c.now() + HOUR });
+    assert.equal(ring.signingKey()?.kid, 'ends');
+    c.advance(HOUR);
+    assert.equal(ring.signingKey(), undefined);
+    assert.equal(codeOf(() => ring.sign(claims(c.now()))), 'ERR_JOSE_ALG_NOT_ALLOWED');
+    // Rotation still works from the ring's algorithm history when told the algorithm.
+    const next = ring.rotate({ algorithm: 'ES256' });
+    assert.equal(ring.verify(ring.sign(claims(c.now()))).protectedHeader.kid, next.kid);
+  });
+});
