@@ -30,6 +30,9 @@ export function parseDuration(input: string | number): number {
   const match = typeof input === 'string' ? DURATION.exec(input.trim()) : null;
   const unit = match?.[2]?.toLowerCase() ?? '';
   const factor = unit === '' ? 1 : UNIT_SECONDS[unit];
-  if (match === null || factor === undefined) throw new JoseError(`invalid duration "${String(input)}"`);
-  return Math.round(Number(match[1]) * factor);
+  if (match === null || factor === undefined) throw new JoseError(`invalid duration "${String(input).slice(0, 40)}"`);
+  // A long digit string parses to Infinity: as a clock tolerance it would accept any expired token.
+  const seconds = Math.round(Number(match[1]) * factor);
+  if (!Number.isFinite(seconds)) throw new JoseError('duration is too large');
+  return seconds;
 }

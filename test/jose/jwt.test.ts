@@ -153,3 +153,11 @@ test('decodeJWT and the token utilities', () => {
   assert.equal(hashSHA256('abc'), 'ungWv48Bz-pBQUDeXa4iI7ADYaOWF3qctBD_YfIAFa0');
   assert.equal(hashSHA256(Buffer.from('abc')), 'ungWv48Bz-pBQUDeXa4iI7ADYaOWF3qctBD_YfIAFa0');
 });
+
+test('parseDuration refuses a numeric string too large to be finite (an infinite clock tolerance accepts any expired token)', () => {
+  const huge = '9'.repeat(400);
+  assert.throws(() => parseDuration(huge), JoseError);
+  assert.throws(() => parseDuration(`${huge}m`), JoseError);
+  assert.throws(check({ exp: T0 - 3600 }, { clockTolerance: huge }), JoseError);
+  assert.throws(check({ exp: T0 - 3600 }, { clockTolerance: `${huge}s` }), JoseError);
+});
