@@ -5,7 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import type { JWSAlgorithm } from './algorithms.js';
 import { parseDuration } from './duration.js';
-import { JWTClaimValidationFailed, JWTExpired, JWTInvalid } from './errors.js';
+import { JoseError, JWTClaimValidationFailed, JWTExpired, JWTInvalid } from './errors.js';
 import type { JWSHeader } from './jws-header.js';
 
 /** A JWT claims set. Times are NumericDate: seconds since the epoch. */
@@ -162,6 +162,10 @@ export function compileClaimsValidator(options: JWTVerifyOptions = {}): ClaimsVa
   if (maxAge !== undefined) required.add('iat');
   const requiredList = [...required];
   const currentDate = options.currentDate;
+  // An invalid Date makes `now` NaN, and every comparison with NaN is false: exp/nbf would pass.
+  if (currentDate !== undefined && !(currentDate instanceof Date && Number.isFinite(currentDate.getTime()))) {
+    throw new JoseError('currentDate must be a valid Date');
+  }
 
   return (payload, header) => {
     if (typ !== undefined && (typeof header.typ !== 'string' || normalizeTyp(header.typ) !== typ)) {
@@ -177,6 +181,7 @@ export function compileClaimsValidator(options: JWTVerifyOptions = {}): ClaimsVa
       if (!ok) fail('aud', 'check_failed', 'unexpected "aud" claim value');
     }
     const now = nowSeconds(currentDate);
+    if (!Number.isFinite(now)) throw new JoseError('currentDate must be a valid Date');
     const exp = payload.exp as number | undefined;
     if (exp !== undefined && exp <= now - tolerance) throw new JWTExpired('"exp" claim timestamp check failed', 'exp', 'check_failed');
     const nbf = payload.nbf as number | undefined;

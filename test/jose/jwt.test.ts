@@ -161,3 +161,11 @@ test('parseDuration refuses a numeric string too large to be finite (an infinite
   assert.throws(check({ exp: T0 - 3600 }, { clockTolerance: huge }), JoseError);
   assert.throws(check({ exp: T0 - 3600 }, { clockTolerance: `${huge}s` }), JoseError);
 });
+
+test('an invalid currentDate is refused when the verifier is built, never a clock that lets expired tokens pass', () => {
+  const token = signJWT({ sub: 'u', exp: T0 - 3600, nbf: T0 + 3600 }, secret, { alg: 'HS256', issuedAt: false });
+  assert.throws(() => verifyJWT(token, secret, { currentDate: new Date('not a date') }), JoseError);
+  assert.throws(() => createJWTVerifier(secret, { currentDate: new Date(Number.NaN) }), JoseError);
+  assert.throws(() => verifyJWT(token, secret, { currentDate: T0 as unknown as Date }), JoseError);
+  assert.throws(() => verifyJWT(token, secret, { currentDate: at(T0) }), JWTExpired);
+});
