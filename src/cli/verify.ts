@@ -92,11 +92,16 @@ export function buildVerifyOptions(options: ClaimCheckOptions, algorithms: JWSAl
  * The verification keys of a key file: the public half of private keys, secrets as they are,
  * and never a key marked `use: "enc"`.
  *
- * @throws {UsageError} when no key of the file can verify.
+ * @throws {UsageError} when no key of the file can verify (with one of `algorithms`, if given).
  */
-export function verificationKeys(keys: FileKey[], path: string): FileKey[] {
+export function verificationKeys(keys: FileKey[], path: string, algorithms?: JWSAlgorithm[]): FileKey[] {
   const usable = keys.filter((k) => k.use !== 'enc').map((k) => ({ ...k, key: asUsage(`key file ${path}`, () => publicPart(k.key)) }));
   if (usable.length === 0) throw new UsageError(`key file ${path}: no key for signatures (all are use "enc")`);
+  // Too weak, the wrong type, or a JWK "alg" outside --alg: the file is unusable whatever the token says.
+  const canVerify = (k: FileKey): boolean => algorithmsForKey(k.key).some((alg) => (k.alg === undefined || k.alg === alg) && (algorithms === undefined || algorithms.includes(alg)));
+  if (!usable.some(canVerify)) {
+    throw new UsageError(`key file ${path}: no key can verify with ${algorithms === undefined ? 'a JWS algorithm' : algorithms.join(', ')} (key type, strength or its "alg")`);
+  }
   return usable;
 }
 
@@ -171,7 +176,7 @@ export function verifyWithKeys(token: string, keys: FileKey[], verifyOptions: JW
 export function verify(tokenArg: string, options: VerifyCommandOptions): void {
   const verifyOptions = buildVerifyOptions(options, parseAlgorithmList(options.alg));
   if (options.jws === true && hasClaimChecks(options)) throw new UsageError('--jws checks the signature only: claim checks do not apply');
-  const keys = verificationKeys(loadKeyFile(options.key), options.key);
+  const keys = verificationKeys(loadKeyFile(options.key), options.key, verifyOptions.algorithms);
   const token = readTokenArgument(tokenArg);
   const result = verifyWithKeys(token, keys, verifyOptions, { json: options.json === true, jws: options.jws === true });
   if (options.jws === true) writeOut(String(result.payload));

@@ -4,8 +4,10 @@
  * serialization, `--jws`, standard input, and `decode`.
  */
 import assert from 'node:assert/strict';
+import { createSecretKey, randomBytes } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { calculateJwkThumbprint, exportJWK, exportPEM, generateKeyPair, generateSecret, toPublicKey } from '../../src/jose/keys.js';
+import { signJWT } from '../../src/jose/jwt.js';
 import { cjwt, cjwtOk, tempDir } from './run-cli.js';
 
 const tmp = tempDir('cjwt-cli-jws-');
@@ -345,4 +347,24 @@ describe('cjwt decode', { concurrency: 2 }, () => {
     const r = await cjwt(['verify', '--key', pub, (await cjwtOk(['sign', '--key', files.esPrivate])).trim()]);
     assert.equal(r.code, 0, r.stderr);
   });
+});
+
+test('verify: a key file that cannot verify with any allowed algorithm exits 2 (unusable key), not 1', async () => {
+  const token = signJWT({ sub: 'alice' }, secret, { alg: 'HS256' });
+  const weak = tmp.file('weak.json', JSON.stringify(exportJWK(createSecretKey(randomBytes(16)))));
+  const weakJwks = tmp.file('weak-jwks.json', JSON.stringify({ keys: [{ ...exportJWK(createSecretKey(randomBytes(16))), kid: 'a' }, { ...exportJWK(createSecretKey(randomBytes(20))), kid: 'b' }] }));
+  const encAlg = tmp.file('enc-alg.json', JSON.stringify({ ...exportJWK(secret), alg: 'RSA-OAEP' }));
+  const [weakKey, weakSet, wrongAlg, keyAlgNotJWS, ok] = await Promise.all([
+    cjwt(['verify', '--key', weak, token]),
+    cjwt(['verify', '--key', weakJwks, token]),
+    cjwt(['verify', '--key', files.hmac, '--alg', 'ES256', token]),
+    cjwt(['verify', '--key', encAlg, token]),
+    cjwt(['verify', '--key', files.hmac, '--alg', 'HS256', token]),
+  ]);
+  for (const r of [weakKey, weakSet, wrongAlg, keyAlgNotJWS]) {
+    assert.equal(r.code, 2, r.stderr);
+    assert.match(r.stderr, /^error: key file /);
+    assert.equal(r.stdout, '');
+  }
+  assert.equal(ok.code, 0, ok.stderr);
 });
