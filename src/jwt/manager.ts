@@ -89,6 +89,9 @@ export class JWTManager {
     const requireAudience = init.requireAudience ?? init.audience !== undefined;
     const options: RingVerifyOptions = { maxTokenSize: this.maxTokenSize, requiredClaims: ['exp'] };
     if (init.clockTolerance !== undefined) options.clockTolerance = init.clockTolerance;
+    // An explicit typ (e.g. at+jwt) separates this manager's tokens from other JWTs the same keys
+    // sign (ID tokens, logout tokens): verification then insists on it.
+    if (init.typ !== undefined) options.typ = init.typ;
     if (init.now !== undefined) options.currentDate = new ClockDate(init.now);
     if (requireIssuer) {
       if (init.issuer !== undefined) options.issuer = init.issuer;

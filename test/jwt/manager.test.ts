@@ -17,6 +17,18 @@ function codeOf(result: VerifyTokenResult): string | undefined {
 }
 
 describe('JWTManager', () => {
+  it('an explicit typ is required on verify; without one, typ is not checked', async () => {
+    const access = JWTManager.withHMAC(SECRET, { typ: 'at+jwt' });
+    const token = (await access.generateToken({ subject: 'u' })).token;
+    assert.equal(decodeJWT(token).header.typ, 'at+jwt');
+    assert.equal((await access.verifyToken(token)).valid, true);
+    // Same key, other token type (an ID token, say): refused by the access-token manager.
+    const idToken = signJWT({ sub: 'u', exp: Math.floor(Date.now() / 1000) + 60 }, SECRET, { alg: 'HS256', typ: 'JWT', kid: access.getKeyInfo().active!.kid });
+    assert.equal(codeOf(await access.verifyToken(idToken)), 'ERR_JWT_CLAIM_VALIDATION_FAILED');
+    const plain = JWTManager.withHMAC(SECRET);
+    assert.equal((await plain.verifyToken(signJWT({ sub: 'u', exp: Math.floor(Date.now() / 1000) + 60 }, SECRET, { alg: 'HS256', typ: 'whatever', kid: plain.getKeyInfo().active!.kid }))).valid, true);
+  });
+
   it('generateToken fills the registered claims and returns dates and jti', async () => {
     const c = clock();
     const m = JWTManager.withHMAC(SECRET, { issuer: 'https://auth.example', audience: 'api', defaultTtl: '15m', now: c.now });
