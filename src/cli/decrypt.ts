@@ -87,9 +87,10 @@ function decryptWithKeys(token: string, keys: JWEKey | FileKey[], options: JWEDe
 export function decrypt(tokenArg: string, options: DecryptOptions): void {
   const jweOptions = decryptOptions(options);
   const keys = decryptionKeys(options);
-  const verify = options.verifyKey === undefined ? undefined : {
-    keys: verificationKeys(loadKeyFile(options.verifyKey, 'verify key file'), options.verifyKey),
-    options: buildVerifyOptions(options, parseAlgorithmList(options.signAlg, '--sign-alg')),
+  const verifyOptions = options.verifyKey === undefined ? undefined : buildVerifyOptions(options, parseAlgorithmList(options.signAlg, '--sign-alg'));
+  const verify = options.verifyKey === undefined || verifyOptions === undefined ? undefined : {
+    keys: verificationKeys(loadKeyFile(options.verifyKey, 'verify key file'), options.verifyKey, verifyOptions.algorithms),
+    options: verifyOptions,
   };
   if (verify === undefined && ((options.signAlg?.length ?? 0) > 0 || hasClaimChecks(options))) {
     throw new UsageError('--sign-alg and the claim checks need --verify-key');

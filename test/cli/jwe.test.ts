@@ -179,3 +179,15 @@ describe('cjwt encrypt / decrypt', { concurrency: 4 }, () => {
     }
   });
 });
+
+test('decrypt --verify-key: a verify key file that cannot verify with --sign-alg exits 2 before any decryption', async () => {
+  const token = (await cjwtOk(['encrypt', '--key', encPublic, '--sign-key', sigPrivate, '--sub', 'erin'])).trim();
+  const [wrongAlg, ok] = await Promise.all([
+    cjwt(['decrypt', '--key', encPrivate, '--verify-key', sigPublic, '--sign-alg', 'RS256', token]),
+    cjwt(['decrypt', '--key', encPrivate, '--verify-key', sigPublic, '--sign-alg', 'ES256', token]),
+  ]);
+  assert.equal(wrongAlg.code, 2, wrongAlg.stderr);
+  assert.match(wrongAlg.stderr, /^error: key file /);
+  assert.equal(wrongAlg.stdout, '');
+  assert.equal(ok.code, 0, ok.stderr);
+});
