@@ -66,7 +66,7 @@ function validateProtectedHeader(header: Record<string, unknown>): JWSHeader {
       if (typeof name !== 'string' || name.length === 0) throw new JWSInvalid('"crit" entries must be non-empty strings');
       if (REGISTERED.has(name)) throw new JWSInvalid(`"crit" must not list the registered parameter "${name}"`);
       if (seen.has(name)) throw new JWSInvalid('"crit" has duplicate entries');
-      if (!(name in header)) throw new JWSInvalid(`critical parameter "${name}" is missing from the protected header`);
+      if (!Object.hasOwn(header, name)) throw new JWSInvalid(`critical parameter "${name}" is missing from the protected header`);
       seen.add(name);
     }
     Object.freeze(crit);
@@ -129,7 +129,7 @@ export function checkSigningHeader(protectedHeader: Readonly<Record<string, unkn
   const crit = protectedHeader.crit;
   if (crit !== undefined) {
     if (!Array.isArray(crit) || crit.length === 0) throw new JWSInvalid('"crit" must be a non-empty array');
-    for (const name of crit) if (typeof name !== 'string' || !(name in protectedHeader)) throw new JWSInvalid(`critical parameter "${String(name)}" is missing`);
+    for (const name of crit) if (typeof name !== 'string' || !Object.hasOwn(protectedHeader, name)) throw new JWSInvalid(`critical parameter "${String(name)}" is missing`);
   }
   const b64 = protectedHeader.b64;
   if (b64 !== undefined && typeof b64 !== 'boolean') throw new JWSInvalid('"b64" must be a boolean');

@@ -220,3 +220,11 @@ test('a key resolver that throws yields a typed error, never "valid"', () => {
   assert.throws(() => verifyCompact(token, () => { throw new Error('no key'); }), (e: unknown) => (e as { code?: string }).code === 'ERR_JWKS_NO_MATCHING_KEY');
   assert.throws(() => verifyCompact(token, () => 'not a key' as never), JWKInvalid);
 });
+
+test('crit must name a parameter the protected header itself has, not one inherited from Object.prototype', () => {
+  for (const name of ['constructor', 'toString', 'hasOwnProperty']) {
+    const token = hmacToken({ alg: 'HS256', crit: [name] }, 'x', secretBytes);
+    assert.throws(() => verifyCompact(token, secret, { crit: { [name]: true } }), JWSInvalid, name);
+    assert.throws(() => signCompact('x', { alg: 'HS256', crit: [name] }, secret), JWSInvalid, name);
+  }
+});
