@@ -5,6 +5,7 @@
  */
 import { StoreConflict } from '../jose/errors.js';
 import { MultiIndex } from './multi-index.js';
+import { validateSweepInterval } from './store-lifecycle.js';
 import {
   closedError, compareRecords, consumeRefusal, decodeCursor, encodeJson, hashKey, idKey, isLive, matchesFilter,
   normalizeLimit, pageFromSorted, resolveStoreOptions, sessionsToEvict, throwIfAborted, toStorageError,
@@ -110,7 +111,7 @@ export class MemoryTokenStore implements TokenStore {
 
   constructor(options: MemoryTokenStoreOptions = {}) {
     this.#retentionMs = resolveStoreOptions(options).revocationRetentionMs;
-    const sweepMs = options.sweepIntervalMs ?? 60_000;
+    const sweepMs = validateSweepInterval(options.sweepIntervalMs);
     if (sweepMs > 0) {
       // unref: a pending sweep must never keep the process alive.
       this.#sweepTimer = setInterval(() => this.#sweep(Date.now()), sweepMs);

@@ -16,7 +16,7 @@ import {
   type SqlCondition, type TokenRow,
 } from './mysql-row.js';
 import { mysqlTables, runMySqlMigrations } from './mysql-schema.js';
-import { migrateOrClose, startBackgroundSweep, type BackgroundSweep, type SweepingStoreOptions } from './store-lifecycle.js';
+import { migrateOrClose, startBackgroundSweep, validateSweepInterval, type BackgroundSweep, type SweepingStoreOptions } from './store-lifecycle.js';
 import {
   callNow, closedError, consumeRefusal, decodeCursor, decodeRecord, encodeRecord, hashKey, idKey, matchesFilter,
   normalizeLimit, pageFromSorted, resolveStoreOptions, sessionsToEvict, validateFilter, validateRecord, validateSessionLimit,
@@ -85,6 +85,7 @@ export class MySqlTokenStore implements TokenStore {
     if (parsed.protocol !== 'mysql:' && parsed.protocol !== 'mariadb:') {
       throw new StoreInputInvalid(`unsupported scheme ${parsed.protocol} (want mysql: or mariadb:)`);
     }
+    validateSweepInterval(options.sweepIntervalMs);
     let mysql: MySql2;
     try {
       mysql = await import('mysql2/promise');

@@ -23,7 +23,7 @@ import type {
   TokenPage, TokenPageResult, TokenRecord, TokenStore,
 } from './types.js';
 import { openRedisClient } from './redis-connect.js';
-import { startBackgroundSweep, type BackgroundSweep, type SweepingStoreOptions } from './store-lifecycle.js';
+import { startBackgroundSweep, validateSweepInterval, type BackgroundSweep, type SweepingStoreOptions } from './store-lifecycle.js';
 import {
   RedisKeys, decodeHashPointer, decodeMember, encodeHashPointer, encodeMember, tagDigest, validatePrefix,
 } from './redis-keys.js';
@@ -118,6 +118,7 @@ export class RedisTokenStore implements TokenStore {
   static async connect(url: string, options: RedisConnectOptions = {}): Promise<RedisTokenStore> {
     const resolved = resolveStoreOptions(options);
     const prefix = validatePrefix(options.prefix ?? 'cjwt:');
+    validateSweepInterval(options.sweepIntervalMs);
     const client = await openRedisClient(url, {
       operationTimeoutMs: resolved.operationTimeoutMs,
       connectTimeoutMs: options.connectTimeoutMs ?? Math.max(resolved.operationTimeoutMs, DEFAULT_CONNECT_TIMEOUT_MS),

@@ -14,6 +14,7 @@ import {
 } from './record-codec.js';
 import type { KeysetPosition } from './record-codec.js';
 import { migrateSqlite } from './sqlite-schema.js';
+import { validateSweepInterval } from './store-lifecycle.js';
 import { recordParams, rowToRecord, SQLITE_READ_COLUMNS, sqliteCondition } from './sqlite-query.js';
 import type { SqliteTokenRow } from './sqlite-query.js';
 import type {
@@ -59,7 +60,7 @@ export class SqliteTokenStore implements TokenStore {
   private constructor(db: Db, options: SqliteTokenStoreOptions) {
     this.#db = db;
     this.#retentionMs = resolveStoreOptions(options).revocationRetentionMs;
-    const sweepMs = options.sweepIntervalMs ?? 60_000;
+    const sweepMs = validateSweepInterval(options.sweepIntervalMs);
     if (sweepMs > 0) {
       this.#sweepTimer = setInterval(() => {
         // A failed sweep (file locked for long) is retried at the next tick; calls report errors.
@@ -75,6 +76,7 @@ export class SqliteTokenStore implements TokenStore {
    */
   static async open(path: string, options: SqliteTokenStoreOptions = {}): Promise<SqliteTokenStore> {
     const resolved = resolveStoreOptions(options);
+    validateSweepInterval(options.sweepIntervalMs);
     let db: Db | undefined;
     try {
       const require = createRequire(import.meta.url);

@@ -34,7 +34,8 @@ export function validateSweepInterval(value: number | undefined): number {
 }
 
 /**
- * Calls `sweep` every `intervalMs` (default 60000; 0 or less: never). The timer is unreferenced
+ * Calls `sweep` every `intervalMs` (default 60000; 0: never; anything
+ * {@link validateSweepInterval} refuses throws StoreInputInvalid, since Node would clamp it to 1 ms). The timer is unreferenced
  * so it never keeps the process alive, one sweep runs at a time (a slow one is not piled on),
  * and a failed sweep is dropped: the next tick tries again, and callers' own calls report outages.
  * @example
@@ -43,8 +44,8 @@ export function validateSweepInterval(value: number | undefined): number {
  * sweeper.stop();
  */
 export function startBackgroundSweep(intervalMs: number | undefined, sweep: () => Promise<unknown>): BackgroundSweep {
-  const ms = intervalMs ?? DEFAULT_SWEEP_MS;
-  if (!(ms > 0)) return { stop: () => undefined };
+  const ms = validateSweepInterval(intervalMs);
+  if (ms === 0) return { stop: () => undefined };
   let running = false;
   const run = async (): Promise<void> => {
     if (running) return;
