@@ -129,6 +129,19 @@ export function runConformanceSuite(name: string, open: OpenStore, options: Conf
         await rejectsWith(store.addSession(make({ subject }), 0, 'reject'), 'ERR_STORE_INVALID_INPUT');
         assert.equal(await store.count({ subject }), 0);
       });
+
+      it('a null page lists like no page; a bad cleanup time or store option is ERR_STORE_INVALID_INPUT', async () => {
+        const subject = uid('user');
+        const record = make({ subject });
+        await store.put(record);
+        const page = await store.list({ subject }, null as unknown as undefined);
+        assert.deepEqual(ids(page.records), [record.id]);
+        await rejectsWith(store.cleanup('x' as unknown as number), 'ERR_STORE_INVALID_INPUT');
+        await rejectsWith(store.cleanup(Number.NaN), 'ERR_STORE_INVALID_INPUT');
+        await rejectsWith(open({ revocationRetentionMs: -1 }), 'ERR_STORE_INVALID_INPUT');
+        await rejectsWith(open({ ...storeOptions, operationTimeoutMs: 0 }), 'ERR_STORE_INVALID_INPUT');
+        assert.deepEqual(await store.get(record.id), record);
+      });
     });
 
     describe('expiry', () => {

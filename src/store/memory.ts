@@ -11,6 +11,7 @@ import {
   normalizeLimit, pageFromSorted, resolveStoreOptions, sessionsToEvict, throwIfAborted, toStorageError,
   validateFilter, validateRecord, validateSessionLimit,
 } from './record-codec.js';
+import { cleanupTime } from './store-call.js';
 import type {
   AddSessionResult, ConsumeResult, RevokeResult, SessionLimitPolicy, StoreCallOptions, TokenFilter, TokenPage,
   TokenPageResult, TokenRecord, TokenStore, TokenStoreOptions,
@@ -153,8 +154,8 @@ export class MemoryTokenStore implements TokenStore {
   async list(filter: TokenFilter, page: TokenPage = {}, options?: StoreCallOptions): Promise<TokenPageResult> {
     this.#enter('list', filter?.subject, options);
     validateFilter(filter);
-    const limit = normalizeLimit(page.limit);
-    const after = page.cursor === undefined ? undefined : decodeCursor(page.cursor);
+    const limit = normalizeLimit(page?.limit);
+    const after = page?.cursor === undefined ? undefined : decodeCursor(page.cursor);
     const now = options?.now ?? Date.now();
     const matching: Entry[] = [];
     for (const entry of this.#candidates(filter)) {
@@ -241,7 +242,7 @@ export class MemoryTokenStore implements TokenStore {
 
   async cleanup(now?: number, options?: StoreCallOptions): Promise<number> {
     this.#enter('cleanup', undefined, options);
-    return this.#sweep(now ?? options?.now ?? Date.now());
+    return this.#sweep(cleanupTime(now, options));
   }
 
   async close(): Promise<void> {

@@ -156,8 +156,8 @@ export class PostgresTokenStore implements TokenStore {
 
   async list(filter: TokenFilter, page: TokenPage = {}, options?: StoreCallOptions): Promise<TokenPageResult> {
     validateFilter(filter);
-    const limit = normalizeLimit(page.limit);
-    const after = page.cursor === undefined ? undefined : decodeCursor(page.cursor);
+    const limit = normalizeLimit(page?.limit);
+    const after = page?.cursor === undefined ? undefined : decodeCursor(page.cursor);
     const now = options?.now ?? Date.now();
     return this.#call('list', undefined, options, async (db) => {
       const { sql, params } = filterCondition(filter, now);

@@ -18,6 +18,7 @@ import {
   decodeCursor, pageFromSorted, resolveStoreOptions, runStoreCall, validateFilter, validateRecord,
   validateSessionLimit, type KeysetPosition,
 } from './record-codec.js';
+import { cleanupTime } from './store-call.js';
 import type {
   AddSessionResult, ConsumeResult, RevokeResult, SessionLimitPolicy, StoreCallOptions, TokenFilter,
   TokenPage, TokenPageResult, TokenRecord, TokenStore,
@@ -329,8 +330,8 @@ export class RedisTokenStore implements TokenStore {
   /** Records matching the filter in `issuedAt`, `id` order, one page at a time. */
   async list(filter: TokenFilter, page: TokenPage = {}, options?: StoreCallOptions): Promise<TokenPageResult> {
     validateFilter(filter);
-    const limit = normalizeLimit(page.limit);
-    const after = page.cursor === undefined ? undefined : decodeCursor(page.cursor);
+    const limit = normalizeLimit(page?.limit);
+    const after = page?.cursor === undefined ? undefined : decodeCursor(page.cursor);
     return this.#call('list', undefined, options, async () => {
       if (!filterCanMatch(filter)) return { records: [] };
       const now = callNow(options);
@@ -535,7 +536,8 @@ export class RedisTokenStore implements TokenStore {
 
   /** Removes records whose `expiresAt + revocationRetentionMs <= now`; resolves to how many. */
   async cleanup(now?: number, options?: StoreCallOptions): Promise<number> {
-    return this.#call('cleanup', undefined, options, () => this.#cleanup(now ?? callNow(options)));
+    const at = cleanupTime(now, options);
+    return this.#call('cleanup', undefined, options, () => this.#cleanup(at));
   }
 
   async #cleanup(now: number): Promise<number> {

@@ -12,6 +12,7 @@ import {
   resolveStoreOptions, sessionsToEvict, throwIfAborted, toStorageError, validateFilter, validateRecord,
   validateSessionLimit,
 } from './record-codec.js';
+import { cleanupTime } from './store-call.js';
 import type { KeysetPosition } from './record-codec.js';
 import { migrateSqlite } from './sqlite-schema.js';
 import { validateSweepInterval } from './store-lifecycle.js';
@@ -128,8 +129,8 @@ export class SqliteTokenStore implements TokenStore {
   async list(filter: TokenFilter, page: TokenPage = {}, options?: StoreCallOptions): Promise<TokenPageResult> {
     this.#enter('list', filter?.subject, options);
     validateFilter(filter);
-    const limit = normalizeLimit(page.limit);
-    const after = page.cursor === undefined ? undefined : decodeCursor(page.cursor);
+    const limit = normalizeLimit(page?.limit);
+    const after = page?.cursor === undefined ? undefined : decodeCursor(page.cursor);
     return this.#run('list', filter.subject, () => pageFromSorted(this.#select(filter, options, after, limit + 1), limit));
   }
 
@@ -226,7 +227,8 @@ export class SqliteTokenStore implements TokenStore {
 
   async cleanup(now?: number, options?: StoreCallOptions): Promise<number> {
     this.#enter('cleanup', undefined, options);
-    return this.#run('cleanup', undefined, () => this.#cleanup(now ?? options?.now ?? Date.now()));
+    const at = cleanupTime(now, options);
+    return this.#run('cleanup', undefined, () => this.#cleanup(at));
   }
 
   async close(): Promise<void> {

@@ -2,7 +2,7 @@
  * Call plumbing shared by the backends: defaults, the abort/timeout race, and turning driver
  * failures into {@link StorageError} so no failure ever resolves to a default answer.
  */
-import { CjwtError, StorageError } from '../jose/errors.js';
+import { CjwtError, StorageError, StoreInputInvalid } from '../jose/errors.js';
 import type { StoreCallOptions, TokenStoreOptions } from './types.js';
 
 /** How long a revocation outlives the token's expiry unless configured: 7 days. */
@@ -16,17 +16,29 @@ export interface ResolvedStoreOptions {
   operationTimeoutMs: number;
 }
 
-/** Applies the defaults and rejects nonsense (negative or non-finite times). */
+/** Applies the defaults and rejects nonsense (negative or non-finite times) with {@link StoreInputInvalid}. */
 export function resolveStoreOptions(options: TokenStoreOptions = {}): ResolvedStoreOptions {
   const revocationRetentionMs = options.revocationRetentionMs ?? DEFAULT_REVOCATION_RETENTION_MS;
   const operationTimeoutMs = options.operationTimeoutMs ?? DEFAULT_OPERATION_TIMEOUT_MS;
-  if (!Number.isFinite(revocationRetentionMs) || revocationRetentionMs < 0) {
-    throw new RangeError('revocationRetentionMs must be a non-negative number');
+  if (typeof revocationRetentionMs !== 'number' || !Number.isFinite(revocationRetentionMs) || revocationRetentionMs < 0) {
+    throw new StoreInputInvalid('revocationRetentionMs must be a non-negative number');
   }
-  if (!Number.isFinite(operationTimeoutMs) || operationTimeoutMs <= 0) {
-    throw new RangeError('operationTimeoutMs must be a positive number');
+  if (typeof operationTimeoutMs !== 'number' || !Number.isFinite(operationTimeoutMs) || operationTimeoutMs <= 0) {
+    throw new StoreInputInvalid('operationTimeoutMs must be a positive number');
   }
   return { revocationRetentionMs, operationTimeoutMs };
+}
+
+/**
+ * The time `cleanup(now, options)` deletes against: `now`, else `options.now`, else the clock.
+ * Anything but a finite number is {@link StoreInputInvalid} (a NaN cutoff would delete nothing
+ * and report success).
+ * @example cleanupTime(undefined, { now: 1000 }) // 1000
+ */
+export function cleanupTime(now: unknown, options: StoreCallOptions | undefined): number {
+  const at = now ?? callNow(options);
+  if (typeof at !== 'number' || !Number.isFinite(at)) throw new StoreInputInvalid('cleanup time must be a finite number');
+  return at;
 }
 
 /** The time a call evaluates liveness at. */
