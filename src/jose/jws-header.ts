@@ -4,7 +4,7 @@
  */
 import type { JWSAlgorithm } from './algorithms.js';
 import { JOSEAlgNotAllowed, JOSENotSupported, JoseError, JWSInvalid } from './errors.js';
-import { cachedHeader, decodeSegment, parseJSONObject, rememberHeader } from './jws-segments.js';
+import { cachedHeader, decodeSegment, parseJSONObject, quoteHeaderValue, rememberHeader } from './jws-segments.js';
 
 /** A JWS JOSE header. */
 export interface JWSHeader {
@@ -66,7 +66,7 @@ function validateProtectedHeader(header: Record<string, unknown>): JWSHeader {
       if (typeof name !== 'string' || name.length === 0) throw new JWSInvalid('"crit" entries must be non-empty strings');
       if (REGISTERED.has(name)) throw new JWSInvalid(`"crit" must not list the registered parameter "${name}"`);
       if (seen.has(name)) throw new JWSInvalid('"crit" has duplicate entries');
-      if (!Object.hasOwn(header, name)) throw new JWSInvalid(`critical parameter "${name}" is missing from the protected header`);
+      if (!Object.hasOwn(header, name)) throw new JWSInvalid(`critical parameter ${quoteHeaderValue(name)} is missing from the protected header`);
       seen.add(name);
     }
     Object.freeze(crit);
@@ -101,12 +101,12 @@ export function parseProtectedHeader(segment: string): JWSHeader {
 export function checkHeaderPolicy(alg: unknown, protectedHeader: JWSHeader | undefined, policy: VerifyPolicy): boolean {
   if (typeof alg !== 'string' || alg.length === 0) throw new JWSInvalid('"alg" header parameter missing or not a string');
   if (alg.length === 4 && alg.toLowerCase() === 'none') throw new JOSEAlgNotAllowed('alg "none" is never accepted');
-  if (policy.algorithms !== undefined && !policy.algorithms.has(alg)) throw new JOSEAlgNotAllowed(`alg "${alg}" is not allowed`);
+  if (policy.algorithms !== undefined && !policy.algorithms.has(alg)) throw new JOSEAlgNotAllowed(`alg ${quoteHeaderValue(alg)} is not allowed`);
   if (protectedHeader === undefined) return true;
   const crit = protectedHeader.crit;
   if (crit !== undefined) {
     for (const name of crit) {
-      if (!policy.understood.has(name)) throw new JOSENotSupported(`critical header parameter "${name}" is not understood`);
+      if (!policy.understood.has(name)) throw new JOSENotSupported(`critical header parameter ${quoteHeaderValue(name)} is not understood`);
     }
   }
   const b64 = protectedHeader.b64;

@@ -11,7 +11,7 @@ import { CjwtError, JOSEAlgNotAllowed, JWSInvalid, JWSSignatureVerificationFaile
 import { checkHeaderPolicy, checkSigningHeader, compilePolicy, parseProtectedHeader, type JWSHeader, type JWSVerifyOptions, type VerifyPolicy } from './jws-header.js';
 import { prepareKey } from './jws-crypto.js';
 import { resolveVerifyKey, type VerifyKey } from './jws.js';
-import { decodeSegment, isCanonicalSegment } from './jws-segments.js';
+import { decodeSegment, isCanonicalSegment, quoteHeaderValue } from './jws-segments.js';
 
 /** One signature of a general JWS. */
 export interface JWSJSONSignature {
@@ -55,7 +55,7 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
 function assertDisjoint(protectedHeader: Record<string, unknown> | undefined, header: Record<string, unknown> | undefined): void {
   if (protectedHeader === undefined || header === undefined) return;
   for (const name of Object.keys(header)) {
-    if (name in protectedHeader) throw new JWSInvalid(`header parameter "${name}" appears in both the protected and the unprotected header`);
+    if (name in protectedHeader) throw new JWSInvalid(`header parameter ${quoteHeaderValue(name)} appears in both the protected and the unprotected header`);
   }
 }
 
@@ -124,7 +124,7 @@ function verifyOne(payload: string, entry: unknown, key: VerifyKey, policy: Veri
   const alg = merged.alg;
   const b64 = checkHeaderPolicy(alg, protectedHeader, policy);
   const prepared = resolveVerifyKey(key, merged);
-  if (!prepared.algorithms.has(alg as JWSAlgorithm)) throw new JOSEAlgNotAllowed(`alg "${alg}" is not allowed for this key`);
+  if (!prepared.algorithms.has(alg as JWSAlgorithm)) throw new JOSEAlgNotAllowed(`alg ${quoteHeaderValue(alg)} is not allowed for this key`);
   if (b64 && !isCanonicalSegment(payload)) throw new JWSInvalid('payload is not valid base64url');
   const sig = decodeSegment(signature, 'signature');
   const input = `${protectedSegment ?? ''}.${payload}`;

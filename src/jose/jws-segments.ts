@@ -59,3 +59,14 @@ export function rememberHeader(segment: string, header: JWSHeader): void {
   }
   headerCache.set(segment, header);
 }
+
+/**
+ * Quotes a header value for an error message: at most 40 characters, anything outside printable
+ * ASCII escaped. Header values come from the token, and messages reach terminals and logs.
+ *
+ * @example quoteHeaderValue('RS256') // '"RS256"'
+ */
+export function quoteHeaderValue(value: string): string {
+  const short = value.length > 40 ? `${value.slice(0, 40)}...` : value;
+  return `"${short.replace(/[^\x20-\x7e]|["\\]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)}"`;
+}

@@ -9,7 +9,7 @@ import { encodeBase64url } from './base64url.js';
 import { CjwtError, JOSEAlgNotAllowed, JoseError, JWKInvalid, JWSInvalid, JWSSignatureVerificationFailed, TokenTooLarge } from './errors.js';
 import { checkHeaderPolicy, checkSigningHeader, compilePolicy, parseProtectedHeader, type JWSHeader, type JWSVerifyOptions, type VerifyPolicy } from './jws-header.js';
 import { prepareKey, type PreparedKey, type RawSigner } from './jws-crypto.js';
-import { decodeSegment, isCanonicalSegment } from './jws-segments.js';
+import { decodeSegment, isCanonicalSegment, quoteHeaderValue } from './jws-segments.js';
 
 export { DEFAULT_MAX_TOKEN_SIZE, type JWSHeader, type JWSVerifyOptions } from './jws-header.js';
 
@@ -139,7 +139,7 @@ export function verifyCompactParts(token: string, key: VerifyKey, staticKey: Pre
   const alg = protectedHeader.alg;
   const b64 = checkHeaderPolicy(alg, protectedHeader, policy);
   const prepared = staticKey ?? resolveVerifyKey(key, protectedHeader);
-  if (!prepared.algorithms.has(alg as JWSAlgorithm)) throw new JOSEAlgNotAllowed(`alg "${alg}" is not allowed for this key`);
+  if (!prepared.algorithms.has(alg as JWSAlgorithm)) throw new JOSEAlgNotAllowed(`alg ${quoteHeaderValue(alg)} is not allowed for this key`);
   const payloadSegment = token.slice(dot1 + 1, dot2);
   if (b64 && !isCanonicalSegment(payloadSegment)) throw new JWSInvalid('payload is not valid base64url');
   const signature = decodeSegment(token.slice(dot2 + 1), 'signature');

@@ -228,3 +228,21 @@ test('crit must name a parameter the protected header itself has, not one inheri
     assert.throws(() => signCompact('x', { alg: 'HS256', crit: [name] }, secret), JWSInvalid, name);
   }
 });
+
+test('header values echoed in error messages are escaped and shortened (no control characters, no flood)', () => {
+  const hostile = `\u001b[2J\u001b[31mX\nERR_OK: fine\r${'A'.repeat(4000)}`;
+  const attempts: Array<() => unknown> = [
+    () => verifyCompact(hmacToken({ alg: hostile }, 'x', secretBytes), secret),
+    () => verifyCompact(hmacToken({ alg: hostile }, 'x', secretBytes), secret, { algorithms: ['HS256'] }),
+    () => verifyCompact(hmacToken({ alg: 'HS256', crit: [hostile], [hostile]: 1 }, 'x', secretBytes), secret),
+    () => verifyJSON({ payload: b64('x'), header: { alg: hostile }, signature: '' }, secret),
+    () => verifyJSON({ payload: b64('x'), protected: b64({ alg: 'HS256' }), header: { [hostile]: 1 }, signature: '' }, secret),
+  ];
+  for (const attempt of attempts) {
+    let message = '';
+    try { attempt(); } catch (err) { message = (err as Error).message; }
+    assert.ok(message.length > 0, 'it throws');
+    assert.ok(!/[^\x20-\x7e]/.test(message), JSON.stringify(message));
+    assert.ok(message.length < 200, `${message.length} characters`);
+  }
+});
