@@ -172,7 +172,7 @@ export function compileClaimsValidator(options: JWTVerifyOptions = {}): ClaimsVa
       fail('typ', 'check_failed', 'unexpected "typ" JWT header value');
     }
     assertClaimTypes(payload);
-    for (const name of requiredList) if (payload[name] === undefined) fail(name, 'missing', `missing required "${name}" claim`);
+    for (const name of requiredList) if (!Object.hasOwn(payload, name) || payload[name] === undefined) fail(name, 'missing', `missing required "${name}" claim`);
     if (issuers !== undefined && !issuers.has(payload.iss as string)) fail('iss', 'check_failed', 'unexpected "iss" claim value');
     if (subject !== undefined && payload.sub !== subject) fail('sub', 'check_failed', 'unexpected "sub" claim value');
     if (audiences !== undefined) {

@@ -169,3 +169,10 @@ test('an invalid currentDate is refused when the verifier is built, never a cloc
   assert.throws(() => verifyJWT(token, secret, { currentDate: T0 as unknown as Date }), JoseError);
   assert.throws(() => verifyJWT(token, secret, { currentDate: at(T0) }), JWTExpired);
 });
+
+test('requiredClaims are own claims of the payload, never names inherited from Object.prototype', () => {
+  for (const name of ['constructor', 'toString', 'hasOwnProperty']) {
+    assert.throws(check({ sub: 'u' }, { requiredClaims: [name] }), claimFailure(name, 'missing'), name);
+  }
+  assert.equal(check({ sub: 'u', constructor: 'x' }, { requiredClaims: ['constructor'] })().payload.constructor, 'x');
+});
