@@ -33,8 +33,12 @@ export function isValidJWTFormat(token: unknown): boolean {
 /**
  * True when the token's `exp` is at or before `now`, or the token cannot be decoded (an unreadable
  * token is treated as unusable). A token without `exp` never expires. No signature check.
+ *
+ * @throws {JoseError} when `now` is not a valid Date.
  */
 export function isTokenExpired(token: string, now: Date = new Date()): boolean {
+  // An invalid Date is NaN, and `exp * 1000 <= NaN` is false: every token would look unexpired.
+  if (!(now instanceof Date) || !Number.isFinite(now.getTime())) throw new JoseError('now must be a valid Date');
   const claims = tryDecode(token);
   if (claims === undefined) return true;
   if (claims.exp === undefined) return false;

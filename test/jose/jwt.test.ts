@@ -176,3 +176,10 @@ test('requiredClaims are own claims of the payload, never names inherited from O
   }
   assert.equal(check({ sub: 'u', constructor: 'x' }, { requiredClaims: ['constructor'] })().payload.constructor, 'x');
 });
+
+test('isTokenExpired refuses an invalid "now" instead of calling an expired token unexpired', () => {
+  const token = signJWT({ exp: T0 }, secret, { alg: 'HS256', issuedAt: false });
+  assert.throws(() => isTokenExpired(token, new Date('not a date')), JoseError);
+  assert.throws(() => isTokenExpired(token, T0 as unknown as Date), JoseError);
+  assert.equal(isTokenExpired(token, at(T0 + 1)), true);
+});
