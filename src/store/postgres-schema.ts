@@ -147,7 +147,9 @@ export async function migratePostgres(
     if ((current.rows[0]?.v ?? 0) >= latest) return [];
   }
   const applied: number[] = [];
-  await client.query('BEGIN');
+  // READ COMMITTED whatever the database default: under REPEATABLE READ the snapshot predates
+  // the lock wait, so a store that waited for another's migration would not see its tables.
+  await client.query('BEGIN ISOLATION LEVEL READ COMMITTED');
   try {
     await client.query('SELECT pg_advisory_xact_lock($1::bigint)', [migrationLockKey(tables.prefix)]);
     await client.query(`CREATE TABLE IF NOT EXISTS ${tables.migrations} (

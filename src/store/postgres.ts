@@ -65,6 +65,8 @@ export class PostgresTokenStore implements TokenStore {
   readonly #sql: PostgresStatements;
   #ready: Promise<void> | undefined;
   readonly #sweeper: BackgroundSweep;
+  /** Connections already switched to READ COMMITTED (see #checkout). */
+  readonly #readCommitted = new WeakSet<PoolClient>();
   #closed = false;
   // An idle client lost its server; the pool drops it and connects anew on demand.
   readonly #onPoolError = (): void => {};
@@ -370,6 +372,11 @@ export class PostgresTokenStore implements TokenStore {
    * connection's `error` event, and an unheard `error` (server gone between two statements)
    * would crash the process; the listener lives until release. Releasing twice is harmless, so
    * the deadline and the finishing work may both release.
+   *
+   * Each connection is switched to READ COMMITTED once: add_session counts a subject's sessions
+   * after waiting for its advisory lock, which is only correct when that count takes a fresh
+   * snapshot. A database or role defaulting to REPEATABLE READ (or SERIALIZABLE) would take the
+   * snapshot before the wait and miss sessions other processes just committed.
    */
   async #checkout(): Promise<CheckedOut> {
     const client = await this.#pool.connect();
@@ -377,6 +384,16 @@ export class PostgresTokenStore implements TokenStore {
       // The statement in flight, or the next one, rejects and the call reports StorageError.
     };
     client.on('error', ignore);
+    if (!this.#readCommitted.has(client)) {
+      try {
+        await client.query('SET SESSION CHARACTERISTICS AS TRANSACTION ISOLATION LEVEL READ COMMITTED');
+      } catch (err) {
+        client.off('error', ignore);
+        client.release(asError(err));
+        throw err;
+      }
+      this.#readCommitted.add(client);
+    }
     let released = false;
     return {
       client,

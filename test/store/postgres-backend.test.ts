@@ -199,4 +199,43 @@ describe('postgres backend', () => {
     await assert.rejects(PostgresTokenStore.connect(url, { sweepIntervalMs: -1 }), StoreInputInvalid);
     await assert.rejects(PostgresTokenStore.connect(42 as unknown as string), StoreInputInvalid);
   });
+
+  // A database of its own: the isolation default is per database, and cjwt_test is shared.
+  test('a database defaulting to REPEATABLE READ: concurrent migrations succeed and addSession keeps max', async () => {
+    const database = `cjwt_rr_${randomBytes(4).toString('hex')}`;
+    const admin = new pg.Client(url);
+    await admin.connect();
+    const stores: PostgresTokenStore[] = [];
+    try {
+      await admin.query(`CREATE DATABASE ${database}`);
+      await admin.query(`ALTER DATABASE ${database} SET default_transaction_isolation TO 'repeatable read'`);
+      const target = new URL(url);
+      target.pathname = `/${database}`;
+      const tablePrefix = prefix();
+      const opened = await Promise.allSettled(
+        Array.from({ length: 4 }, () => PostgresTokenStore.connect(target.href, { tablePrefix, sweepIntervalMs: 0 })),
+      );
+      for (const result of opened) if (result.status === 'fulfilled') stores.push(result.value);
+      assert.deepEqual(opened.map((r) => (r.status === 'rejected' ? String(r.reason) : 'ok')), ['ok', 'ok', 'ok', 'ok']);
+      const [first] = stores;
+      assert.ok(first);
+      const probe = new pg.Client(target.href);
+      await probe.connect();
+      const isolation = await probe.query<{ transaction_isolation: string }>('SHOW transaction_isolation').finally(() => probe.end());
+      assert.equal(isolation.rows[0]?.transaction_isolation, 'repeatable read', 'the database default applies to plain connections');
+      const subject = `rr-${randomBytes(4).toString('hex')}`;
+      // Warm connections first, so the 80 calls reach the server together rather than one
+      // per freshly opened connection.
+      await Promise.all(stores.flatMap((s) => Array.from({ length: 10 }, () => s.count({ subject }))));
+      const results = await Promise.all(
+        Array.from({ length: 80 }, (_, i) => (stores[i % stores.length] as PostgresTokenStore).addSession(record(`${subject}-${i}`, subject), 5, 'reject')),
+      );
+      assert.equal(results.filter((r) => r.added).length, 5);
+      assert.equal(await first.count({ subject, status: 'active' }), 5);
+    } finally {
+      await Promise.all(stores.map((s) => s.close()));
+      await admin.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
+      await admin.end();
+    }
+  });
 });
