@@ -586,6 +586,25 @@ export function runConformanceSuite(name: string, open: OpenStore, options: Conf
       it('lone surrogates are rejected rather than stored inexactly', async () => {
         await rejectsWith(store.put(make({ subject: `${P}-\ud800` })), 'ERR_STORE_INVALID_INPUT');
       });
+
+      it('a lookup with a lone surrogate finds nothing, not the U+FFFD record it would encode to', async () => {
+        const record = make({ subject: uid('user'), id: `${P}-tok\ufffd`, hash: `${P}-hash\ufffd` });
+        await store.put(record);
+        for (const lone of ['\ud800', '\udfff']) {
+          const id = `${P}-tok${lone}`;
+          const hash = `${P}-hash${lone}`;
+          assert.equal(await store.get(id), undefined);
+          assert.equal(await store.getByHash(hash), undefined);
+          assert.equal(await store.isRevoked(id), false);
+          assert.deepEqual(await store.revoke(id, 'x'), { revoked: false, reason: 'not_found' });
+          assert.deepEqual(await store.consume(hash), { consumed: false, reason: 'not_found' });
+          assert.equal(await store.delete(id), false);
+        }
+        assert.deepEqual(await store.get(record.id), record);
+        assert.equal(await store.isRevoked(record.id), false);
+        await rejectsWith(store.get(42 as unknown as string), 'ERR_STORE_INVALID_INPUT');
+        await rejectsWith(store.revoke(null as unknown as string), 'ERR_STORE_INVALID_INPUT');
+      });
     });
   });
 }

@@ -12,6 +12,7 @@ import {
   validateFilter, validateRecord, validateSessionLimit,
 } from './record-codec.js';
 import { cleanupTime } from './store-call.js';
+import { lookupable } from './lookup-key.js';
 import type {
   AddSessionResult, ConsumeResult, RevokeResult, SessionLimitPolicy, StoreCallOptions, TokenFilter, TokenPage,
   TokenPageResult, TokenRecord, TokenStore, TokenStoreOptions,
@@ -133,18 +134,21 @@ export class MemoryTokenStore implements TokenStore {
 
   async get(id: string, options?: StoreCallOptions): Promise<TokenRecord | undefined> {
     this.#enter('get', id, options);
+    if (!lookupable(id, 'id')) return undefined;
     const entry = this.#present(this.#byId.get(id), options);
     return entry === undefined ? undefined : toRecord(entry);
   }
 
   async getByHash(hash: string, options?: StoreCallOptions): Promise<TokenRecord | undefined> {
     this.#enter('getByHash', hashKey(hash), options);
+    if (!lookupable(hash, 'hash')) return undefined;
     const entry = this.#present(this.#byHash.get(hash), options);
     return entry === undefined ? undefined : toRecord(entry);
   }
 
   async delete(id: string, options?: StoreCallOptions): Promise<boolean> {
     this.#enter('delete', id, options);
+    if (!lookupable(id, 'id')) return false;
     const entry = this.#present(this.#byId.get(id), options);
     if (entry === undefined) return false;
     this.#remove(entry);
@@ -177,6 +181,7 @@ export class MemoryTokenStore implements TokenStore {
 
   async revoke(id: string, reason?: string, options?: StoreCallOptions): Promise<RevokeResult> {
     this.#enter('revoke', id, options);
+    if (!lookupable(id, 'id')) return { revoked: false, reason: 'not_found' };
     const entry = this.#present(this.#byId.get(id), options);
     if (entry === undefined) return { revoked: false, reason: 'not_found' };
     if (entry.revokedAt !== undefined) return { revoked: false, reason: 'already_revoked', revokedAt: entry.revokedAt };
@@ -188,6 +193,7 @@ export class MemoryTokenStore implements TokenStore {
 
   async isRevoked(id: string, options?: StoreCallOptions): Promise<boolean> {
     this.#enter('isRevoked', id, options);
+    if (!lookupable(id, 'id')) return false;
     const entry = this.#present(this.#byId.get(id), options);
     return entry !== undefined && entry.revokedAt !== undefined;
   }
@@ -231,6 +237,7 @@ export class MemoryTokenStore implements TokenStore {
 
   async consume(hash: string, options?: StoreCallOptions): Promise<ConsumeResult> {
     this.#enter('consume', hashKey(hash), options);
+    if (!lookupable(hash, 'hash')) return { consumed: false, reason: 'not_found' };
     const entry = this.#present(this.#byHash.get(hash), options);
     if (entry === undefined) return { consumed: false, reason: 'not_found' };
     const now = options?.now ?? Date.now();

@@ -11,6 +11,7 @@ import type {
 } from './types.js';
 import { inTransaction, withDeadline, withPooledConnection } from './mysql-call.js';
 import { upsertRecord } from './mysql-upsert.js';
+import { lookupable } from './lookup-key.js';
 import {
   READ_COLUMNS, bytes, digest, filterCondition, isWellFormed, rowToRecord, withoutLifecycleFields,
   type SqlCondition, type TokenRow,
@@ -401,15 +402,6 @@ function checkReason(reason: unknown): void {
   if (reason !== undefined && (typeof reason !== 'string' || !isWellFormed(reason))) {
     throw new StoreInputInvalid('revocation reason must be a well-formed string');
   }
-}
-
-/**
- * Lookup keys must be strings; one with a lone surrogate cannot name a stored record (records
- * are validated on write), and its UTF-8 form would alias U+FFFD, so it matches nothing.
- */
-function lookupable(value: unknown, name: string): value is string {
-  if (typeof value !== 'string') throw new StoreInputInvalid(`${name} must be a string`);
-  return isWellFormed(value);
 }
 
 function recordKey(record: TokenRecord): string | undefined {

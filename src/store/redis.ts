@@ -19,6 +19,7 @@ import {
   validateSessionLimit, type KeysetPosition,
 } from './record-codec.js';
 import { cleanupTime } from './store-call.js';
+import { isWellFormedString, lookupable } from './lookup-key.js';
 import type {
   AddSessionResult, ConsumeResult, RevokeResult, SessionLimitPolicy, StoreCallOptions, TokenFilter,
   TokenPage, TokenPageResult, TokenRecord, TokenStore,
@@ -76,15 +77,11 @@ function isNoScript(err: unknown): boolean {
   return err instanceof Error && err.message.startsWith('NOSCRIPT');
 }
 
-function isWellFormed(value: string): boolean {
-  return (value as unknown as { isWellFormed(): boolean }).isWellFormed();
-}
-
 /** False when a filter string cannot equal any stored (well-formed) string. */
 function filterCanMatch(filter: TokenFilter): boolean {
   const strings = [filter.subject, filter.clientId, filter.kind, filter.familyId, filter.deviceId,
     ...(filter.tags ?? []), ...Object.entries(filter.labels ?? {}).flat()];
-  return strings.every((s) => s === undefined || isWellFormed(s));
+  return strings.every((s) => s === undefined || isWellFormedString(s));
 }
 
 /**
@@ -286,7 +283,7 @@ export class RedisTokenStore implements TokenStore {
 
   /** The record with this id (live, expired or revoked), or undefined. */
   async get(id: string, options?: StoreCallOptions): Promise<TokenRecord | undefined> {
-    return this.#call('get', idKey(id), options, () => this.#get(id));
+    return this.#call('get', idKey(id), options, async () => (lookupable(id, 'id') ? this.#get(id) : undefined));
   }
 
   async #get(id: string): Promise<TokenRecord | undefined> {
@@ -302,6 +299,7 @@ export class RedisTokenStore implements TokenStore {
   /** The record with this token hash, or undefined. One round trip on a single server. */
   async getByHash(hash: string, options?: StoreCallOptions): Promise<TokenRecord | undefined> {
     return this.#call('getByHash', hashKey(hash), options, async () => {
+      if (!lookupable(hash, 'hash')) return undefined;
       if (!this.#cluster) {
         const pairs = await this.#eval(FOLLOW_POINTER, [this.#keys.hashPointer(hash)], ['h', this.#keys.prefix, '']);
         const record = recordFromPairs(pairs);
@@ -317,6 +315,7 @@ export class RedisTokenStore implements TokenStore {
   /** Removes the record; resolves true when it existed. */
   async delete(id: string, options?: StoreCallOptions): Promise<boolean> {
     return this.#call('delete', idKey(id), options, async () => {
+      if (!lookupable(id, 'id')) return false;
       const s = await this.#subjectOfId(id);
       if (s === undefined) return false;
       const old = await this.#removeRecord(s, id);
@@ -407,6 +406,7 @@ export class RedisTokenStore implements TokenStore {
   /** Marks the record revoked at `options.now`; a second call reports `already_revoked`. */
   async revoke(id: string, reason?: string, options?: StoreCallOptions): Promise<RevokeResult> {
     return this.#call('revoke', idKey(id), options, async () => {
+      if (!lookupable(id, 'id')) return { revoked: false, reason: 'not_found' };
       const now = callNow(options);
       const tail = [String(now), reason === undefined ? '0' : '1', reason ?? ''];
       let reply: [string, string?];
@@ -426,6 +426,7 @@ export class RedisTokenStore implements TokenStore {
   /** True when the record is revoked; false for live and unknown ids. Rejects on any failure. */
   async isRevoked(id: string, options?: StoreCallOptions): Promise<boolean> {
     return this.#call('isRevoked', idKey(id), options, async () => {
+      if (!lookupable(id, 'id')) return false;
       if (!this.#cluster) {
         // The record key embeds the id, so the pointer leads to this id's record only.
         const revokedAt = await this.#eval(FOLLOW_POINTER, [this.#keys.idPointer(id)], ['i', this.#keys.prefix, id, 'ra']);
@@ -515,6 +516,7 @@ export class RedisTokenStore implements TokenStore {
   /** Marks the record with this hash consumed; exactly one concurrent caller wins. */
   async consume(hash: string, options?: StoreCallOptions): Promise<ConsumeResult> {
     return this.#call('consume', hashKey(hash), options, async () => {
+      if (!lookupable(hash, 'hash')) return { consumed: false, reason: 'not_found' };
       const now = callNow(options);
       let reply: [string, unknown];
       if (!this.#cluster) {

@@ -13,6 +13,7 @@ import {
   validateSessionLimit,
 } from './record-codec.js';
 import { cleanupTime } from './store-call.js';
+import { lookupable } from './lookup-key.js';
 import type { KeysetPosition } from './record-codec.js';
 import { migrateSqlite } from './sqlite-schema.js';
 import { validateSweepInterval } from './store-lifecycle.js';
@@ -104,6 +105,7 @@ export class SqliteTokenStore implements TokenStore {
 
   async get(id: string, options?: StoreCallOptions): Promise<TokenRecord | undefined> {
     this.#enter('get', id, options);
+    if (!lookupable(id, 'id')) return undefined;
     return this.#run('get', id, () => {
       const row = this.#stmt(`SELECT ${SQLITE_READ_COLUMNS} FROM ${T} WHERE id = ? AND expires_at > ?`)
         .get(id, this.#horizon(options)) as SqliteTokenRow | undefined;
@@ -113,6 +115,7 @@ export class SqliteTokenStore implements TokenStore {
 
   async getByHash(hash: string, options?: StoreCallOptions): Promise<TokenRecord | undefined> {
     this.#enter('getByHash', hashKey(hash), options);
+    if (!lookupable(hash, 'hash')) return undefined;
     return this.#run('getByHash', hashKey(hash), () => {
       const row = this.#stmt(`SELECT ${SQLITE_READ_COLUMNS} FROM ${T} WHERE hash = ? AND expires_at > ?`)
         .get(hash, this.#horizon(options)) as SqliteTokenRow | undefined;
@@ -122,6 +125,7 @@ export class SqliteTokenStore implements TokenStore {
 
   async delete(id: string, options?: StoreCallOptions): Promise<boolean> {
     this.#enter('delete', id, options);
+    if (!lookupable(id, 'id')) return false;
     return this.#run('delete', id, () =>
       this.#stmt(`DELETE FROM ${T} WHERE id = ? AND expires_at > ?`).run(id, this.#horizon(options)).changes > 0);
   }
@@ -147,6 +151,7 @@ export class SqliteTokenStore implements TokenStore {
 
   async revoke(id: string, reason?: string, options?: StoreCallOptions): Promise<RevokeResult> {
     this.#enter('revoke', id, options);
+    if (!lookupable(id, 'id')) return { revoked: false, reason: 'not_found' };
     const now = options?.now ?? Date.now();
     return this.#run('revoke', id, () => {
       const horizon = now - this.#retentionMs;
@@ -161,6 +166,7 @@ export class SqliteTokenStore implements TokenStore {
 
   async isRevoked(id: string, options?: StoreCallOptions): Promise<boolean> {
     this.#enter('isRevoked', id, options);
+    if (!lookupable(id, 'id')) return false;
     return this.#run('isRevoked', id, () =>
       this.#stmt(`SELECT 1 FROM ${T} WHERE id = ? AND expires_at > ? AND revoked_at IS NOT NULL`).pluck().get(id, this.#horizon(options)) === 1);
   }
@@ -211,6 +217,7 @@ export class SqliteTokenStore implements TokenStore {
 
   async consume(hash: string, options?: StoreCallOptions): Promise<ConsumeResult> {
     this.#enter('consume', hashKey(hash), options);
+    if (!lookupable(hash, 'hash')) return { consumed: false, reason: 'not_found' };
     const now = options?.now ?? Date.now();
     return this.#run('consume', hashKey(hash), () => {
       // One UPDATE is atomic across processes: only the first caller finds consumed_at NULL.

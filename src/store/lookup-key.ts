@@ -1,0 +1,27 @@
+/**
+ * Checks on the id or hash a lookup is given (get, getByHash, delete, revoke, isRevoked,
+ * consume), shared by the backends so they answer alike.
+ */
+import { StoreInputInvalid } from '../jose/errors.js';
+
+/**
+ * True unless `value` holds a lone surrogate. Node 20 has String.prototype.isWellFormed, but
+ * the compile target's lib (before ES2024) does not declare it.
+ * @example isWellFormedString('\ud800') // false
+ */
+export function isWellFormedString(value: string): boolean {
+  return (value as unknown as { isWellFormed(): boolean }).isWellFormed();
+}
+
+/**
+ * Whether a lookup key can name a stored record: a non-string throws {@link StoreInputInvalid};
+ * a string with a lone surrogate returns false, so the caller answers not-found before any I/O.
+ * Records are validated on write, so none holds such a string, and drivers that encode to UTF-8
+ * (ioredis, mysql2) would turn it into U+FFFD and reach a different record.
+ * @example
+ * if (!lookupable(id, 'id')) return undefined;
+ */
+export function lookupable(value: unknown, name: string): value is string {
+  if (typeof value !== 'string') throw new StoreInputInvalid(`${name} must be a string`);
+  return isWellFormedString(value);
+}
