@@ -408,6 +408,37 @@ export function runConformanceSuite(name: string, open: OpenStore, options: Conf
         assert.equal((await store.addSession(make({ subject, kind: 'session' }), 1, 'reject', { now: T0 + 500 })).added, false);
         assert.equal((await store.addSession(make({ subject, kind: 'session' }), 1, 'reject', { now: T0 + 2000 })).added, true);
       });
+
+      it('a rejected addSession over an existing id leaves the stored record exactly as it was', async () => {
+        // Short retention: a write's key expiry (expiresAt + retention) of an expired record is past.
+        const own = await open({ revocationRetentionMs: 1000 });
+        try {
+          const subject = uid('user');
+          const other = uid('user');
+          const first = make({ subject, kind: 'session', hash: uid('h') });
+          await own.put(first);
+          await own.put(make({ subject, kind: 'session' }));
+          await own.put(make({ subject: other, kind: 'session' }));
+          await own.revoke(first.id, 'logout', { now: T0 });
+          const stored = { ...first, revokedAt: T0, revokedReason: 'logout' };
+          assert.deepEqual(await own.get(first.id), stored);
+          const expired = Date.now() - 5000;
+          const changed = { ...first, hash: uid('h'), familyId: uid('fam'), issuedAt: first.issuedAt - 5, expiresAt: expired };
+          for (const attempt of [{ ...first, expiresAt: expired }, changed, { ...first, subject: other, expiresAt: expired }]) {
+            const result = await own.addSession(attempt, 1, 'reject');
+            assert.equal(result.added, false, `rejected (${attempt.subject === subject ? 'same' : 'other'} subject)`);
+            assert.equal(await own.isRevoked(first.id), true);
+            assert.deepEqual(await own.get(first.id), stored);
+            assert.deepEqual(await own.getByHash(first.hash as string), stored);
+            assert.deepEqual(ids((await own.list({ subject, status: 'revoked' })).records), [first.id]);
+            assert.equal(await own.count({ subject: other }), 1);
+            assert.equal(await own.getByHash(changed.hash), undefined);
+            assert.equal(await own.count({ familyId: changed.familyId }), 0);
+          }
+        } finally {
+          await own.close();
+        }
+      });
     });
 
     describe('consume', () => {

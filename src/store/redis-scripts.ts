@@ -348,10 +348,27 @@ local ok
 if ARGV[4] ~= '' then ok = (cur == ARGV[4])
 else ok = (not cur) or cur == ARGV[1] or (#cur == #ARGV[1] and string.sub(cur, 44) == string.sub(ARGV[1], 44)) end
 if ok then
-  redis.call('SET', KEYS[1], ARGV[1], 'PXAT', ARGV[3])
+  -- Only gains time: a rewrite with a shorter expiry (perhaps one later refused) must not cut
+  -- short the pointer of the record still stored.
+  local at = tonumber(ARGV[3])
+  local t = redis.call('PEXPIRETIME', KEYS[1])
+  if t > at then at = t end
+  redis.call('SET', KEYS[1], ARGV[1], 'PXAT', at)
   return false
 end
 return cur
+`);
+
+/**
+ * KEYS: id pointer. ARGV: value, expireAtMs. SET ... GET whose expiry only grows: a write that
+ * is then refused (addSession over its limit) or carries a shorter expiry never shortens the
+ * pointer of the record still stored. Returns the previous value.
+ */
+export const SET_GROW = script('set_grow', `
+local at = tonumber(ARGV[2])
+local cur = redis.call('PEXPIRETIME', KEYS[1])
+if cur > at then at = cur end
+return redis.call('SET', KEYS[1], ARGV[1], 'PXAT', at, 'GET')
 `);
 
 /** KEYS: key. ARGV: expected value. Deletes the key only while it holds that value. */

@@ -32,7 +32,7 @@ import {
 import { recordFields, recordFromHash, recordFromPairs } from './redis-record.js';
 import {
   ADD_SESSION, ADD_SESSION_LOCAL, CLAIM_HASH, CLEANUP_RECORD, CONSUME, CONSUME_VIA_POINTER, DELETE_IF_EQUAL, DELETE_RECORD,
-  FOLLOW_POINTER, INDEX_ADD, PUT_LOCAL, REVOKE_ONE, REVOKE_VIA_POINTER, REVOKE_WHERE, SUBJECT_RANGE, WRITE_RECORD, ZADD_GROW,
+  FOLLOW_POINTER, INDEX_ADD, PUT_LOCAL, REVOKE_ONE, REVOKE_VIA_POINTER, REVOKE_WHERE, SET_GROW, SUBJECT_RANGE, WRITE_RECORD, ZADD_GROW,
   type LuaScript,
 } from './redis-scripts.js';
 
@@ -200,7 +200,8 @@ export class RedisTokenStore implements TokenStore {
         if (Number(written) !== 1) throw new StoreConflict('another record already has this token hash');
         return;
       }
-      const s = await this.#prepareWrite(record);
+      const { s, previous } = await this.#prepareWrite(record);
+      if (previous !== undefined) await this.#removeRecord(previous, record.id);
       await this.#eval(WRITE_RECORD, [this.#keys.record(s, record.id), this.#keys.subjectIndex(s)],
         [record.id, String(record.issuedAt), this.#expireAt(record), ...recordFields(record)]);
     });
@@ -229,22 +230,21 @@ export class RedisTokenStore implements TokenStore {
 
   /**
    * Everything a write does before the record itself (cluster): claims the hash pointer, points the id at
-   * the subject, adds the index members, and removes an older version filed under another subject.
-   * Returns the subject tag.
+   * the subject, adds the index members. Returns the subject tag and, when the id was filed under
+   * another subject, that subject: the caller removes the older version once its write stands.
    */
-  async #prepareWrite(record: TokenRecord): Promise<string> {
+  async #prepareWrite(record: TokenRecord): Promise<{ s: string; previous: string | undefined }> {
     const s = tagDigest(record.subject);
     const expireAt = this.#expireAt(record);
     if (record.hash !== undefined) await this.#claimHash(record, s, expireAt);
     const member = encodeMember(record.id, s);
     const [previous] = await Promise.all([
-      this.#client.set(this.#keys.idPointer(record.id), s, 'PXAT', expireAt, 'GET'),
+      this.#eval(SET_GROW, [this.#keys.idPointer(record.id)], [s, expireAt]) as Promise<string | null>,
       this.#eval(INDEX_ADD, [this.#keys.globalIndex(), this.#keys.expiryIndex()], [member, String(record.issuedAt), String(record.expiresAt)]),
       record.familyId === undefined ? undefined
         : this.#eval(ZADD_GROW, [this.#keys.familyIndex(record.familyId)], [String(record.issuedAt), member, expireAt]),
     ]);
-    if (previous !== null && previous !== s) await this.#removeRecord(previous, record.id);
-    return s;
+    return { s, previous: previous !== null && previous !== s ? previous : undefined };
   }
 
   async #claimHash(record: TokenRecord, s: string, expireAt: number): Promise<void> {
@@ -489,22 +489,52 @@ export class RedisTokenStore implements TokenStore {
         if (Number(reply[0]) === 0) return { added: false, reason: 'max_sessions_exceeded', live: Number(reply[1]) };
         return { added: true, evicted: reply.slice(1).map(String) };
       }
-      const s = await this.#prepareWrite(record);
+      const { s, previous } = await this.#prepareWrite(record);
       const reply = await this.#eval(ADD_SESSION, [this.#keys.subjectIndex(s), this.#keys.record(s, record.id)], [
         this.#keys.recordPrefix(s), record.id, record.kind, String(now), max, policy,
         record.id, String(record.issuedAt), this.#expireAt(record), ...recordFields(record),
       ]) as Array<string | number>;
-      if (Number(reply[0]) === 1) return { added: true, evicted: reply.slice(2).map(String) };
-      // Rejected: undo the pointers of a record that did not exist before (best effort).
-      if (Number(reply[2]) === 0) await this.#dropPointers(record, s).catch(() => {});
+      if (Number(reply[0]) === 1) {
+        if (previous !== undefined) await this.#removeRecord(previous, record.id);
+        return { added: true, evicted: reply.slice(2).map(String) };
+      }
+      // Rejected: undo what #prepareWrite changed (best effort), so the stored record reads as before.
+      await this.#undoRefusedWrite(record, s, previous, Number(reply[2]) !== 0).catch(() => {});
       return { added: false, reason: 'max_sessions_exceeded', live: Number(reply[1]) };
     });
   }
 
-  async #dropPointers(record: TokenRecord, s: string): Promise<void> {
+  /**
+   * After a refused addSession (cluster): drops the pointers and index entries the refused record
+   * added, points the id back to the subject it is still filed under, and restores the index
+   * scores and hash pointer of the record that stays.
+   */
+  async #undoRefusedWrite(record: TokenRecord, s: string, previous: string | undefined, existed: boolean): Promise<void> {
+    if (!existed) await this.#dropPointers(record, s, previous === undefined);
+    const keptAt = existed ? s : previous;
+    if (keptAt === undefined) return;
+    // expireAt 1: the pointer keeps the later expiry it has (set-grow), or stays gone if deleted meanwhile.
+    if (previous !== undefined) await this.#eval(SET_GROW, [this.#keys.idPointer(record.id)], [keptAt, 1]);
+    const kept = await this.#readRecord(keptAt, record.id);
+    if (kept === undefined) return;
+    const member = encodeMember(record.id, keptAt);
+    const expireAt = this.#expireAt(kept);
+    await Promise.all([
+      this.#eval(INDEX_ADD, [this.#keys.globalIndex(), this.#keys.expiryIndex()], [member, String(kept.issuedAt), String(kept.expiresAt)]),
+      existed && record.familyId !== undefined && record.familyId !== kept.familyId
+        ? this.#client.zrem(this.#keys.familyIndex(record.familyId), member) : undefined,
+      existed && record.hash !== undefined && record.hash !== kept.hash
+        ? this.#eval(DELETE_IF_EQUAL, [this.#keys.hashPointer(record.hash)], [encodeHashPointer(keptAt, record.id)]) : undefined,
+      kept.hash === undefined ? undefined
+        : this.#client.set(this.#keys.hashPointer(kept.hash), encodeHashPointer(keptAt, record.id), 'PXAT', expireAt, 'NX'),
+    ]);
+  }
+
+  /** Removes the pointers and index entries of `record` filed under `s`; the id pointer only when `dropIdPointer`. */
+  async #dropPointers(record: TokenRecord, s: string, dropIdPointer = true): Promise<void> {
     const member = encodeMember(record.id, s);
     await Promise.all([
-      this.#eval(DELETE_IF_EQUAL, [this.#keys.idPointer(record.id)], [s]),
+      dropIdPointer ? this.#eval(DELETE_IF_EQUAL, [this.#keys.idPointer(record.id)], [s]) : undefined,
       record.hash === undefined ? undefined
         : this.#eval(DELETE_IF_EQUAL, [this.#keys.hashPointer(record.hash)], [encodeHashPointer(s, record.id)]),
       this.#client.zrem(this.#keys.globalIndex(), member),
