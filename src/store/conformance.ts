@@ -117,6 +117,23 @@ export function runConformanceSuite(name: string, open: OpenStore, options: Conf
         assert.deepEqual((await store.getByHash(hash))?.tags, ['again']);
       });
 
+      it('a hash held by a record past expiry plus retention is handed over by put and addSession', async () => {
+        const gone = { issuedAt: T0 - retention - 120_000, expiresAt: T0 - retention - 60_000 };
+        for (const viaSession of [false, true]) {
+          const hash = uid('h');
+          const old = make({ subject: uid('user'), hash, ...gone });
+          await store.put(old);
+          const fresh = make({ subject: uid('user'), hash });
+          if (viaSession) assert.deepEqual(await store.addSession(fresh, 5, 'reject'), { added: true, evicted: [] });
+          else await store.put(fresh);
+          assert.deepEqual(await store.getByHash(hash), fresh);
+          assert.equal(await store.get(old.id), undefined);
+        }
+        // Backends that hand over without deleting keep the old records until a sweep; sweep now,
+        // so the cleanup tests count only their own.
+        await store.cleanup();
+      });
+
       it('malformed records and arguments are rejected with ERR_STORE_INVALID_INPUT', async () => {
         const subject = uid('user');
         await rejectsWith(store.put(make({ subject, id: '' })), 'ERR_STORE_INVALID_INPUT');

@@ -19,12 +19,28 @@ function hashTaken(): StoreConflict {
 
 /**
  * Inserts `record` into `table`, or replaces the row with the same id; a hash owned by another
- * id is a {@link StoreConflict}. Not `INSERT ... ON DUPLICATE KEY UPDATE`: with two unique keys
- * that would overwrite whichever row owns the hash. New records (the common case) cost one
- * statement. `encoded` is the record's JSON document without its lifecycle fields.
+ * id is a {@link StoreConflict}, unless that record expired at or before `staleBefore` (now minus
+ * retention): it is gone for every reader, so it is deleted and the hash handed over, as the
+ * other backends do. Not `INSERT ... ON DUPLICATE KEY UPDATE`: with two unique keys that would
+ * overwrite whichever row owns the hash. New records (the common case) cost one statement.
+ * `encoded` is the record's JSON document without its lifecycle fields.
  */
-export async function upsertRecord(conn: PoolConnection, table: string, record: TokenRecord, encoded: string): Promise<void> {
+export async function upsertRecord(conn: PoolConnection, table: string, record: TokenRecord, encoded: string, staleBefore: number): Promise<void> {
   const params = recordParams(record, encoded);
+  try {
+    await writeRecord(conn, table, record, params);
+  } catch (err) {
+    if (!(err instanceof StoreConflict) || record.hash === undefined) throw err;
+    // The unique key is hash_digest alone, so the row that blocks is the one with that digest.
+    const [freed] = await conn.execute<ResultSetHeader>(
+      `DELETE FROM ${table} WHERE NOT (id_digest = ? AND id = ?) AND hash_digest = ? AND expires_at <= ?`,
+      [...params.slice(0, 3), staleBefore]);
+    if (freed.affectedRows === 0) throw err;
+    await writeRecord(conn, table, record, params);
+  }
+}
+
+async function writeRecord(conn: PoolConnection, table: string, record: TokenRecord, params: ReturnType<typeof recordParams>): Promise<void> {
   try {
     await conn.execute(`INSERT INTO ${table} (${INSERT_COLUMNS}) VALUES (${INSERT_VALUES})`, params);
     return;

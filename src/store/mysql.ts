@@ -133,7 +133,8 @@ export class MySqlTokenStore implements TokenStore {
   async put(record: TokenRecord, options?: StoreCallOptions): Promise<void> {
     validateRecord(record);
     const encoded = encodeRecord(withoutLifecycleFields(record));
-    await this.#call('put', recordKey(record), options, (conn) => upsertRecord(conn, this.#tables.tokens, record, encoded));
+    await this.#call('put', recordKey(record), options, (conn) =>
+      upsertRecord(conn, this.#tables.tokens, record, encoded, callNow(options) - this.#retentionMs));
   }
 
   async get(id: string, options?: StoreCallOptions): Promise<TokenRecord | undefined> {
@@ -269,7 +270,7 @@ export class MySqlTokenStore implements TokenStore {
           for (const session of sessionsToEvict(live, max)) evicted.push(session.id);
           await this.#revokeDigests(conn, evicted.map(digest), now, bytes('session_limit'));
         }
-        await upsertRecord(conn, this.#tables.tokens, record, encoded);
+        await upsertRecord(conn, this.#tables.tokens, record, encoded, now - this.#retentionMs);
         return { added: true, evicted };
       }));
   }

@@ -13,7 +13,7 @@ import {
   consumeRefusal, decodeCursor, normalizeLimit, pageFromSorted, validateFilter, validateRecord, validateSessionLimit,
 } from './record-codec.js';
 import { closedError, hashKey, idKey, resolveStoreOptions } from './store-call.js';
-import { runCall } from './postgres-call.js';
+import { isHashConflict, runCall } from './postgres-call.js';
 import {
   READ_COLUMNS, RECORD_COLUMNS, filterCondition, fromSortKey, recordParams, rowToRecord, sortKey, stringKey,
   type TokenRow,
@@ -133,8 +133,9 @@ export class PostgresTokenStore implements TokenStore {
 
   async put(record: TokenRecord, options?: StoreCallOptions): Promise<void> {
     validateRecord(record);
+    const now = options?.now ?? Date.now();
     return this.#call('put', idKey(record.id), options, async (db) => {
-      await db.query(this.#sql.upsert, recordParams(record));
+      await this.#handingOverStaleHash(db, record, now, () => db.query(this.#sql.upsert, recordParams(record)));
     });
   }
 
@@ -246,14 +247,14 @@ export class PostgresTokenStore implements TokenStore {
     return this.#call('addSession', idKey(record.subject), options, async (db) => {
       // The lock wait may use what is left of this call's deadline, and at least a moment.
       const lockTimeoutMs = Math.max(50, Math.min(this.#timeoutMs - (Date.now() - started), 2 ** 31 - 1));
-      const result = await db.query<{ added: boolean; live: number; evicted: Buffer[] }>({
+      const result = await this.#handingOverStaleHash(db, record, now, () => db.query<{ added: boolean; live: number; evicted: Buffer[] }>({
         name: `${this.#tables.prefix}add_session`,
         text: this.#sql.addSession,
         values: [
           SESSION_LOCK_CLASS, stringKey(record.subject).readInt32BE(0), Math.floor(lockTimeoutMs), now, max,
           policy === 'evict-oldest', JSON.stringify('session_limit'), ...recordParams(record),
         ],
-      });
+      }));
       const row = result.rows[0];
       if (row === undefined) throw new StorageError({ op: 'addSession', key: idKey(record.subject), detail: 'add_session returned no row' });
       if (!row.added) return { added: false, reason: 'max_sessions_exceeded', live: row.live };
@@ -312,6 +313,23 @@ export class PostgresTokenStore implements TokenStore {
    * statement never holds a pool slot past its call.
    */
   /** The one record a unique key selects, through a named (server-side prepared) statement. */
+  /**
+   * Runs a write; when another record holds the hash but expired at or before `now` minus
+   * retention (gone for every reader), deletes it and runs the write once more, handing the hash
+   * over as the other backends do. Each statement runs on its own, so the failed one left nothing.
+   */
+  async #handingOverStaleHash<T>(db: PoolClient, record: TokenRecord, now: number, write: () => Promise<T>): Promise<T> {
+    try {
+      return await write();
+    } catch (err) {
+      if (record.hash === undefined || !isHashConflict(err)) throw err;
+      const freed = await db.query(`DELETE FROM ${this.#tables.tokens} WHERE hash_key = $1 AND id_key <> $2 AND expires_at <= $3`,
+        [stringKey(record.hash), stringKey(record.id), now - this.#retentionMs]);
+      if ((freed.rowCount ?? 0) === 0) throw err;
+      return write();
+    }
+  }
+
   async #selectOne(db: PoolClient, statement: string, text: string, key: string): Promise<TokenRecord | undefined> {
     const result = await db.query<TokenRow>({ name: `${this.#tables.prefix}${statement}`, text, values: [stringKey(key)] });
     const row = result.rows[0];
