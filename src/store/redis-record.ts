@@ -55,3 +55,21 @@ export function recordFromPairs(pairs: unknown): TokenRecord | undefined {
   for (let i = 0; i + 1 < pairs.length; i += 2) hash[String(pairs[i])] = String(pairs[i + 1]);
   return recordFromHash(hash);
 }
+
+/**
+ * Rebuilds a record from READ_POINTED's `[j, ra, rr, ca]` reply; undefined when there is none.
+ * Mutable fields without `j` mean a damaged record, which must not read as "unknown".
+ */
+export function recordFromCore(reply: unknown): TokenRecord | undefined {
+  if (!Array.isArray(reply) || reply.length < 4) return undefined;
+  const [json, ra, rr, ca] = reply as Array<string | null>;
+  if (json === null || json === undefined) {
+    if (ra == null && rr == null && ca == null) return undefined;
+    throw new StorageError({ op: 'decode', detail: 'stored record hash has no j field' });
+  }
+  const record = decodeRecord(json);
+  if (ra != null) record.revokedAt = Number(ra);
+  if (rr != null) record.revokedReason = rr;
+  if (ca != null) record.consumedAt = Number(ca);
+  return record;
+}

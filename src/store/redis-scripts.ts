@@ -378,6 +378,17 @@ return 0
 `);
 
 /**
+ * Standalone servers only: as FOLLOW_POINTER without a field name, but returns only what a
+ * reader needs — HMGET of `j`, `ra`, `rr`, `ca` (all nil when there is no record) — a third of
+ * HGETALL's reply, which is most of a lookup's client-side cost.
+ */
+export const READ_POINTED = script('read_pointed', `${POINTER_FN}
+local rkey = pointed_record(KEYS[1], ARGV[1], ARGV[2], ARGV[3])
+if not rkey then return {} end
+return redis.call('HMGET', rkey, 'j', 'ra', 'rr', 'ca')
+`);
+
+/**
  * Standalone servers only (keys of several slots): KEYS: pointer. ARGV: mode ('i' id pointer,
  * 'h' hash pointer), key prefix, id (mode 'i', '' otherwise), and optionally one field name.
  * Follows the pointer to the record in one round trip; returns HGETALL or {} (with a field name:

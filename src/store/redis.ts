@@ -29,10 +29,10 @@ import { startBackgroundSweep, validateSweepInterval, type BackgroundSweep, type
 import {
   RedisKeys, decodeHashPointer, decodeMember, encodeHashPointer, encodeMember, tagDigest, validatePrefix,
 } from './redis-keys.js';
-import { recordFields, recordFromHash, recordFromPairs } from './redis-record.js';
+import { recordFields, recordFromCore, recordFromHash, recordFromPairs } from './redis-record.js';
 import {
   ADD_SESSION, ADD_SESSION_LOCAL, CLAIM_HASH, CLEANUP_RECORD, CONSUME, CONSUME_VIA_POINTER, DELETE_IF_EQUAL, DELETE_RECORD,
-  FOLLOW_POINTER, INDEX_ADD, PUT_LOCAL, REVOKE_ONE, REVOKE_VIA_POINTER, REVOKE_WHERE, SET_GROW, SUBJECT_RANGE, WRITE_RECORD, ZADD_GROW,
+  FOLLOW_POINTER, INDEX_ADD, READ_POINTED, PUT_LOCAL, REVOKE_ONE, REVOKE_VIA_POINTER, REVOKE_WHERE, SET_GROW, SUBJECT_RANGE, WRITE_RECORD, ZADD_GROW,
   type LuaScript,
 } from './redis-scripts.js';
 
@@ -288,8 +288,7 @@ export class RedisTokenStore implements TokenStore {
 
   async #get(id: string): Promise<TokenRecord | undefined> {
     if (!this.#cluster) {
-      const pairs = await this.#eval(FOLLOW_POINTER, [this.#keys.idPointer(id)], ['i', this.#keys.prefix, id]);
-      const record = recordFromPairs(pairs);
+      const record = recordFromCore(await this.#eval(READ_POINTED, [this.#keys.idPointer(id)], ['i', this.#keys.prefix, id]));
       return record !== undefined && record.id === id ? record : undefined;
     }
     const s = await this.#subjectOfId(id);
@@ -301,8 +300,7 @@ export class RedisTokenStore implements TokenStore {
     return this.#call('getByHash', hashKey(hash), options, async () => {
       if (!lookupable(hash, 'hash')) return undefined;
       if (!this.#cluster) {
-        const pairs = await this.#eval(FOLLOW_POINTER, [this.#keys.hashPointer(hash)], ['h', this.#keys.prefix, '']);
-        const record = recordFromPairs(pairs);
+        const record = recordFromCore(await this.#eval(READ_POINTED, [this.#keys.hashPointer(hash)], ['h', this.#keys.prefix, '']));
         return record !== undefined && record.hash === hash ? record : undefined;
       }
       const at = await this.#locateHash(hash);
