@@ -5,6 +5,7 @@
  */
 import { StorageError, StoreInputInvalid } from '../jose/errors.js';
 import type { TokenRecord } from './types.js';
+import { isWellFormedString } from './lookup-key.js';
 
 export {
   DEFAULT_PAGE_LIMIT, MAX_PAGE_LIMIT, recordStatus, isLive, matchesFilter, filterNeedsRecordCheck,
@@ -56,13 +57,11 @@ export function cloneRecord(record: TokenRecord): TokenRecord {
   return JSON.parse(JSON.stringify(record)) as TokenRecord;
 }
 
-const isWellFormed = (s: string): boolean => (s as unknown as { isWellFormed(): boolean }).isWellFormed();
-
 function checkString(value: unknown, field: string, optional: boolean): void {
   if (value === undefined && optional) return;
   if (typeof value !== 'string') throw new StoreInputInvalid(`record.${field} must be a string`);
   // A lone surrogate has no UTF-8 form, so a database column could not store it exactly.
-  if (!isWellFormed(value)) throw new StoreInputInvalid(`record.${field} is not well-formed Unicode`);
+  if (!isWellFormedString(value)) throw new StoreInputInvalid(`record.${field} is not well-formed Unicode`);
 }
 
 function checkTime(value: unknown, field: string, optional: boolean): void {
