@@ -64,6 +64,11 @@ export function parseClaimsSet(plaintext: Buffer): JWTClaims {
   return parsed as JWTClaims;
 }
 
+/** True when a JWE header marks its content as a signed JWT (`cty: "JWT"`, case-insensitive, RFC 7519 §5.2). */
+export function isNestedJWTHeader(header: JWEHeader): boolean {
+  return typeof header.cty === 'string' && header.cty.toUpperCase() === 'JWT';
+}
+
 /**
  * Builds a decrypter of encrypted JWTs: decrypt, parse, validate the claims (exp, nbf, iss, aud,
  * sub, typ, required claims). A nested token (`cty: "JWT"`) is refused: use decryptAndVerify.
@@ -77,7 +82,7 @@ export function createJWTDecrypter(key: JWEKey | JWEKeyResolver, options: Decryp
   const validate = compileClaimsValidator(options);
   return (token) => {
     const { plaintext, protectedHeader } = decrypt(token);
-    if (typeof protectedHeader.cty === 'string' && protectedHeader.cty.toUpperCase() === 'JWT') {
+    if (isNestedJWTHeader(protectedHeader)) {
       throw new JWTInvalid('nested JWT: the content is signed, verify it with decryptAndVerify');
     }
     const payload = parseClaimsSet(plaintext);

@@ -11,7 +11,7 @@ import type { JWSHeader } from '../jose/jws-header.js';
 import type { VerifyKey } from '../jose/jws.js';
 import { createJWTSigner, createJWTVerifier } from '../jose/jwt.js';
 import type { JWTClaims, JWTClaimsOptions, JWTVerifyOptions } from '../jose/jwt-claims.js';
-import { DEFAULT_MAX_JWE_TOKEN_SIZE } from './encrypted-jwt.js';
+import { DEFAULT_MAX_JWE_TOKEN_SIZE, isNestedJWTHeader } from './encrypted-jwt.js';
 
 /** Options of {@link signAndEncrypt}. */
 export interface SignAndEncryptOptions extends JWTClaimsOptions {
@@ -78,6 +78,15 @@ export function signAndEncrypt(claims: JWTClaims, options: SignAndEncryptOptions
 }
 
 /**
+ * Refuses an outer JWE header without `cty: "JWT"`: only a nested JWT is decrypted then verified.
+ *
+ * @throws {JWEInvalid} when the header does not mark the content as a JWT.
+ */
+export function assertNestedJWTHeader(header: JWEHeader): void {
+  if (!isNestedJWTHeader(header)) throw new JWEInvalid('not a nested JWT: the outer header lacks "cty": "JWT"');
+}
+
+/**
  * Builds a decrypt-then-verify function compiled once: the outer JWE must carry `cty: "JWT"`,
  * the inner JWS must verify with the verification key, then the claims are validated.
  *
@@ -102,7 +111,7 @@ export function createNestedJWTVerifier(options: DecryptAndVerifyOptions): (toke
   });
   return (token) => {
     const { plaintext, protectedHeader: jweHeader } = decrypt(token);
-    if (typeof jweHeader.cty !== 'string' || jweHeader.cty.toUpperCase() !== 'JWT') throw new JWEInvalid('not a nested JWT: the outer header lacks "cty": "JWT"');
+    assertNestedJWTHeader(jweHeader);
     const { payload, protectedHeader } = verify(plaintext.toString('latin1'));
     return { payload, protectedHeader, jweHeader };
   };

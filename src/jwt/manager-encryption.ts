@@ -3,10 +3,11 @@
  * (RFC 7519 §5.2, `cty: "JWT"`) with the JWE layer's prepared encrypter and decrypter, built once.
  */
 import { createPublicKey, createSecretKey, KeyObject } from 'node:crypto';
-import { JOSEAlgNotAllowed, JWEInvalid, JWKInvalid, JWKSNoMatchingKey } from '../jose/errors.js';
+import { JOSEAlgNotAllowed, JWKInvalid, JWKSNoMatchingKey } from '../jose/errors.js';
 import { createJWEDecrypter, createJWEEncrypter, keyManagementAlgorithmsForKey, type JWEHeader } from '../jose/jwe.js';
 import { calculateJwkThumbprint, importJWK, importPEM, type JWK } from '../jose/keys.js';
 import { assertSeparateKeys, defaultEncryptionAlgorithms } from '../jwe/defaults.js';
+import { assertNestedJWTHeader } from '../jwe/nested.js';
 import type { EncryptionKeyInput, TokenEncryptionConfig } from './types.js';
 
 /** A decrypted token: the inner JWS and the outer header. */
@@ -84,9 +85,7 @@ export function compileTokenEncryption(config: TokenEncryptionConfig, maxTokenSi
     canDecrypt: true,
     decrypt(jwe) {
       const { plaintext, protectedHeader } = decryptJWE(jwe);
-      if (typeof protectedHeader.cty !== 'string' || protectedHeader.cty.toUpperCase() !== 'JWT') {
-        throw new JWEInvalid('not a nested JWT: the outer header lacks "cty": "JWT"');
-      }
+      assertNestedJWTHeader(protectedHeader);
       return { jws: plaintext.toString('latin1'), jweHeader: protectedHeader };
     },
   };
