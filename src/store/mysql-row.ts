@@ -4,6 +4,7 @@
  */
 import { createHash } from 'node:crypto';
 import { StoreInputInvalid } from '../jose/errors.js';
+import { isWellFormedString } from './lookup-key.js';
 import { filterNeedsRecordCheck } from './record-codec.js';
 import type { TokenFilter, TokenRecord } from './types.js';
 
@@ -13,14 +14,6 @@ export type SqlValue = Buffer | number | string | null;
 /** UTF-8 bytes of a string: the exact form stored in the binary columns. */
 export function bytes(value: string): Buffer {
   return Buffer.from(value, 'utf8');
-}
-
-/**
- * False for strings with a lone surrogate: they have no UTF-8 form (Buffer.from would turn them
- * into U+FFFD and match a different stored string), and no stored record can contain one.
- */
-export function isWellFormed(value: string): boolean {
-  return (value as unknown as { isWellFormed(): boolean }).isWellFormed();
 }
 
 /** SHA-256 of the UTF-8 bytes: the indexable stand-in for strings too long for a key. */
@@ -102,7 +95,7 @@ export function filterCondition(filter: TokenFilter, now: number): SqlCondition 
   const parts: string[] = [];
   const params: SqlValue[] = [];
   const strings = [filter.subject, filter.familyId, filter.clientId, filter.kind, filter.deviceId];
-  if (strings.some((value) => value !== undefined && !isWellFormed(value))) return { sql: '1 = 0', params, exact: true };
+  if (strings.some((value) => value !== undefined && !isWellFormedString(value))) return { sql: '1 = 0', params, exact: true };
   if (filter.subject !== undefined) {
     parts.push('subject_digest = ? AND subject = ?');
     params.push(digest(filter.subject), bytes(filter.subject));

@@ -11,9 +11,9 @@ import type {
 } from './types.js';
 import { inTransaction, withDeadline, withPooledConnection } from './mysql-call.js';
 import { upsertRecord } from './mysql-upsert.js';
-import { lookupable } from './lookup-key.js';
+import { isWellFormedString, lookupable } from './lookup-key.js';
 import {
-  READ_COLUMNS, bytes, digest, filterCondition, isWellFormed, rowToRecord, withoutLifecycleFields,
+  READ_COLUMNS, bytes, digest, filterCondition, rowToRecord, withoutLifecycleFields,
   type SqlCondition, type TokenRow,
 } from './mysql-row.js';
 import { mysqlTables, runMySqlMigrations } from './mysql-schema.js';
@@ -400,7 +400,7 @@ export class MySqlTokenStore implements TokenStore {
 }
 
 function checkReason(reason: unknown): void {
-  if (reason !== undefined && (typeof reason !== 'string' || !isWellFormed(reason))) {
+  if (reason !== undefined && (typeof reason !== 'string' || !isWellFormedString(reason))) {
     throw new StoreInputInvalid('revocation reason must be a well-formed string');
   }
 }
