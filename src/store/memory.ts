@@ -5,7 +5,7 @@
  */
 import { StoreConflict } from '../jose/errors.js';
 import { MultiIndex } from './multi-index.js';
-import { validateSweepInterval } from './store-lifecycle.js';
+import { startBackgroundSweep, type BackgroundSweep } from './store-lifecycle.js';
 import {
   closedError, compareRecords, consumeRefusal, decodeCursor, encodeJson, hashKey, idKey, isLive, matchesFilter,
   normalizeLimit, pageFromSorted, resolveStoreOptions, sessionsToEvict, throwIfAborted, toStorageError,
@@ -108,17 +108,12 @@ export class MemoryTokenStore implements TokenStore {
   readonly #byHash = new Map<string, Entry>();
   readonly #bySubject = new MultiIndex<Entry>();
   readonly #byFamily = new MultiIndex<Entry>();
-  #sweepTimer: ReturnType<typeof setInterval> | undefined;
+  readonly #sweeper: BackgroundSweep;
   #closed = false;
 
   constructor(options: MemoryTokenStoreOptions = {}) {
     this.#retentionMs = resolveStoreOptions(options).revocationRetentionMs;
-    const sweepMs = validateSweepInterval(options.sweepIntervalMs);
-    if (sweepMs > 0) {
-      // unref: a pending sweep must never keep the process alive.
-      this.#sweepTimer = setInterval(() => this.#sweep(Date.now()), sweepMs);
-      this.#sweepTimer.unref();
-    }
+    this.#sweeper = startBackgroundSweep(options.sweepIntervalMs, async () => this.#sweep(Date.now()));
   }
 
   /** Number of records held (including expired ones not yet swept). */
@@ -255,7 +250,7 @@ export class MemoryTokenStore implements TokenStore {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    if (this.#sweepTimer !== undefined) clearInterval(this.#sweepTimer);
+    this.#sweeper.stop();
     this.#byId.clear();
     this.#byHash.clear();
     this.#bySubject.clear();

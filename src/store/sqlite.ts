@@ -16,7 +16,7 @@ import { cleanupTime } from './store-call.js';
 import { lookupable } from './lookup-key.js';
 import type { KeysetPosition } from './record-codec.js';
 import { migrateSqlite } from './sqlite-schema.js';
-import { validateSweepInterval } from './store-lifecycle.js';
+import { startBackgroundSweep, validateSweepInterval, type BackgroundSweep } from './store-lifecycle.js';
 import { recordParams, rowToRecord, SQLITE_READ_COLUMNS, sqliteCondition } from './sqlite-query.js';
 import type { SqliteTokenRow } from './sqlite-query.js';
 import type {
@@ -56,20 +56,14 @@ export class SqliteTokenStore implements TokenStore {
   readonly #db: Db;
   readonly #retentionMs: number;
   readonly #statements = new Map<string, Statement>();
-  readonly #sweepTimer: ReturnType<typeof setInterval> | undefined;
+  readonly #sweeper: BackgroundSweep;
   #closed = false;
 
   private constructor(db: Db, options: SqliteTokenStoreOptions) {
     this.#db = db;
     this.#retentionMs = resolveStoreOptions(options).revocationRetentionMs;
-    const sweepMs = validateSweepInterval(options.sweepIntervalMs);
-    if (sweepMs > 0) {
-      this.#sweepTimer = setInterval(() => {
-        // A failed sweep (file locked for long) is retried at the next tick; calls report errors.
-        try { this.#cleanup(Date.now()); } catch { /* next tick */ }
-      }, sweepMs);
-      this.#sweepTimer.unref();
-    }
+    // A failed sweep (file locked for long) is retried at the next tick; calls report errors.
+    this.#sweeper = startBackgroundSweep(options.sweepIntervalMs, async () => this.#cleanup(Date.now()));
   }
 
   /**
@@ -241,7 +235,7 @@ export class SqliteTokenStore implements TokenStore {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    if (this.#sweepTimer !== undefined) clearInterval(this.#sweepTimer);
+    this.#sweeper.stop();
     this.#statements.clear();
     this.#db.close();
   }

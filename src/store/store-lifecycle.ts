@@ -1,5 +1,5 @@
 /**
- * Lifecycle plumbing the server-backed stores (MySQL, PostgreSQL, Redis) share: the background
+ * Lifecycle plumbing the stores share: the background
  * sweep that deletes records past retention, and opening a store that owns its connection.
  */
 import { StoreInputInvalid } from '../jose/errors.js';
