@@ -71,13 +71,18 @@ function secretOfLength(key: PreparedKey, length: number): key is Extract<Prepar
   return key.kind === 'secret' && key.bytes.length === length;
 }
 
+// `fits` has already checked the kind, so the table's functions only narrow the type.
+function secretBytes(key: PreparedKey): Buffer {
+  return (key as Extract<PreparedKey, { kind: 'secret' }>).bytes;
+}
+
 const dir: KeyManagement = {
   direct: true,
   fits: (key, _d, enc) => secretOfLength(key, enc.cekLength),
-  encrypt: (key) => ({ cek: (key as Extract<PreparedKey, { kind: 'secret' }>).bytes, encryptedKey: Buffer.alloc(0), parameters: {} }),
+  encrypt: (key) => ({ cek: secretBytes(key), encryptedKey: Buffer.alloc(0), parameters: {} }),
   decrypt: (key, encryptedKey) => {
     if (encryptedKey.length !== 0) throw new JWEInvalid('"dir" requires an empty encrypted key');
-    return (key as Extract<PreparedKey, { kind: 'secret' }>).bytes;
+    return secretBytes(key);
   },
 };
 
@@ -87,9 +92,9 @@ function aesKw(bits: 128 | 192 | 256): KeyManagement {
     fits: (key) => secretOfLength(key, bits / 8),
     encrypt(key, enc, _n, _h, options) {
       const cek = newCek(enc, options);
-      return { cek, encryptedKey: aesKeyWrap((key as Extract<PreparedKey, { kind: 'secret' }>).bytes, cek), parameters: {} };
+      return { cek, encryptedKey: aesKeyWrap(secretBytes(key), cek), parameters: {} };
     },
-    decrypt: (key, encryptedKey) => aesKeyUnwrap((key as Extract<PreparedKey, { kind: 'secret' }>).bytes, encryptedKey),
+    decrypt: (key, encryptedKey) => aesKeyUnwrap(secretBytes(key), encryptedKey),
   };
 }
 
@@ -100,13 +105,13 @@ function aesGcmKw(bits: 128 | 192 | 256): KeyManagement {
     encrypt(key, enc, _n, _h, options) {
       const cek = newCek(enc, options);
       const iv = options.fixed?.keyWrapIv ?? randomBytes(12);
-      const { encryptedKey, tag } = aesGcmKeyWrap((key as Extract<PreparedKey, { kind: 'secret' }>).bytes, iv, cek);
+      const { encryptedKey, tag } = aesGcmKeyWrap(secretBytes(key), iv, cek);
       return { cek, encryptedKey, parameters: { tag: tag.toString('base64url'), iv: Buffer.from(iv).toString('base64url') } };
     },
     decrypt(key, encryptedKey, _e, _n, header) {
       const iv = headerBytes(header, 'iv', true);
       const tag = headerBytes(header, 'tag', true);
-      return aesGcmKeyUnwrap((key as Extract<PreparedKey, { kind: 'secret' }>).bytes, iv, tag, encryptedKey);
+      return aesGcmKeyUnwrap(secretBytes(key), iv, tag, encryptedKey);
     },
   };
 }
