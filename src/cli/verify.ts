@@ -6,11 +6,11 @@
 import type { KeyObject } from 'node:crypto';
 import type { Command } from 'commander';
 import { algorithmsForKey, isJWSAlgorithm, type JWSAlgorithm } from '../jose/algorithms.js';
-import { JWSSignatureVerificationFailed, JWTInvalid } from '../jose/errors.js';
+import { JWSSignatureVerificationFailed } from '../jose/errors.js';
 import { verifyCompact, type JWSHeader } from '../jose/jws.js';
 import { verifyJSON } from '../jose/jws-json.js';
 import { parseDuration, verifyJWT, type JWTVerifyOptions } from '../jose/jwt.js';
-import { compileClaimsValidator } from '../jose/jwt-claims.js';
+import { compileClaimsValidator, parseClaimsPayload } from '../jose/jwt-claims.js';
 import { asUsage, collect, readTokenArgument, runAction, UsageError, writeJSON, writeOut } from './io.js';
 import { loadKeyFile, matchingKeys, publicPart, tryEachKey, type FileKey } from './key-file.js';
 
@@ -119,17 +119,6 @@ function narrowToKeyAlg(algorithms: JWSAlgorithm[] | undefined, keys: FileKey[])
   if (!isJWSAlgorithm(only.alg)) return [];
   const keyAlg = only.alg;
   return algorithms === undefined ? [keyAlg] : algorithms.filter((a) => a === keyAlg);
-}
-
-function parseClaimsPayload(payload: Buffer): Record<string, unknown> {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(payload.toString('utf8'));
-  } catch {
-    throw new JWTInvalid('JWT payload is not valid JSON');
-  }
-  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw new JWTInvalid('JWT payload must be a JSON object');
-  return parsed as Record<string, unknown>;
 }
 
 /**

@@ -2,6 +2,7 @@
  * JWT claims sets (RFC 7519): building them for signing and validating them after the signature
  * verified. Validation options are compiled once per verifier.
  */
+import type { Buffer } from 'node:buffer';
 import { randomBytes } from 'node:crypto';
 import type { JWSAlgorithm } from './algorithms.js';
 import { parseDuration } from './duration.js';
@@ -97,6 +98,22 @@ export function assertClaimTypes(claims: Record<string, unknown>): void {
     if (v !== undefined && typeof v !== 'string') fail(name, 'invalid', `"${name}" claim must be a string`);
   }
   if (claims.aud !== undefined) assertAudience(claims.aud);
+}
+
+/**
+ * Parses a JWT payload (the decoded bytes) as a claims set.
+ *
+ * @throws {JWTInvalid} when it is not JSON or not a JSON object.
+ */
+export function parseClaimsPayload(bytes: Buffer): JWTClaims {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(bytes.toString('utf8'));
+  } catch {
+    throw new JWTInvalid('JWT payload is not valid JSON');
+  }
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw new JWTInvalid('JWT payload must be a JSON object');
+  return parsed as JWTClaims;
 }
 
 /** A compiled claims builder: copies the caller's claims and fills in the registered ones. */

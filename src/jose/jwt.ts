@@ -11,7 +11,7 @@ import { compilePolicy, parseProtectedHeader, type JWSHeader, type VerifyPolicy 
 import { compileSigningHeader, prepareStaticKey, verifyCompactParts, type VerifyKey } from './jws.js';
 import type { PreparedKey } from './jws-crypto.js';
 import { isCanonicalSegment } from './jws-segments.js';
-import { compileClaimsBuilder, compileClaimsValidator, type ClaimsValidator, type JWTClaims, type JWTClaimsOptions, type JWTVerifyOptions } from './jwt-claims.js';
+import { compileClaimsBuilder, compileClaimsValidator, parseClaimsPayload, type ClaimsValidator, type JWTClaims, type JWTClaimsOptions, type JWTVerifyOptions } from './jwt-claims.js';
 
 export { parseDuration } from './duration.js';
 export { buildClaims, normalizeTyp, type JWTClaims, type JWTClaimsOptions, type JWTVerifyOptions } from './jwt-claims.js';
@@ -76,14 +76,7 @@ export function signJWT(claims: JWTClaims, key: KeyObject, options: JWTSignOptio
 }
 
 function parseClaims(segment: string): JWTClaims {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(Buffer.from(segment, 'base64url').toString('utf8'));
-  } catch {
-    throw new JWTInvalid('JWT payload is not valid JSON');
-  }
-  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw new JWTInvalid('JWT payload must be a JSON object');
-  return parsed as JWTClaims;
+  return parseClaimsPayload(Buffer.from(segment, 'base64url'));
 }
 
 function verifyWith(token: string, key: VerifyKey, staticKey: PreparedKey | undefined, policy: VerifyPolicy, validate: ClaimsValidator): JWTVerifyResult {
