@@ -378,7 +378,7 @@ return 0
 `);
 
 /**
- * Standalone servers only: as FOLLOW_POINTER without a field name, but returns only what a
+ * Standalone servers only: as FOLLOW_POINTER, but returns only what a
  * reader needs — HMGET of `j`, `ra`, `rr`, `ca` (all nil when there is no record) — a third of
  * HGETALL's reply, which is most of a lookup's client-side cost.
  */
@@ -390,17 +390,13 @@ return redis.call('HMGET', rkey, 'j', 'ra', 'rr', 'ca')
 
 /**
  * Standalone servers only (keys of several slots): KEYS: pointer. ARGV: mode ('i' id pointer,
- * 'h' hash pointer), key prefix, id (mode 'i', '' otherwise), and optionally one field name.
- * Follows the pointer to the record in one round trip; returns HGETALL or {} (with a field name:
- * that field's value or nil). A stale hash pointer may lead to a record with another hash now:
- * the caller checks.
+ * 'h' hash pointer), key prefix, id (mode 'i', '' otherwise), field name.
+ * Follows the pointer to the record in one round trip; returns that field's value, or nil when
+ * there is no record. A stale hash pointer may lead to a record with another hash now: the
+ * caller checks.
  */
 export const FOLLOW_POINTER = script('follow_pointer', `${POINTER_FN}
 local rkey = pointed_record(KEYS[1], ARGV[1], ARGV[2], ARGV[3])
-if ARGV[4] then
-  if not rkey then return false end
-  return redis.call('HGET', rkey, ARGV[4])
-end
-if not rkey then return {} end
-return redis.call('HGETALL', rkey)
+if not rkey then return false end
+return redis.call('HGET', rkey, ARGV[4])
 `);
