@@ -4,22 +4,15 @@
  */
 import { Buffer } from 'node:buffer';
 import { JOSENotSupported, JWEInvalid } from '../errors.js';
+import { isCanonicalSegment } from '../jws-segments.js';
 import type { JWEHeader } from './types.js';
 
-const B64URL = /^[A-Za-z0-9_-]*$/;
-const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
-
 /**
- * Strict base64url decoding that reports a malformed JWE (not a JWS) on bad input. Canonical
- * form is checked on the last character's unused bits instead of re-encoding the whole segment.
+ * Strict base64url decoding that reports a malformed JWE (not a JWS) on bad input; the canonical
+ * check is the JWS layer's (alphabet, length, unused trailing bits).
  */
 export function decodeSegment(value: string, what: string): Buffer {
-  const rest = value.length % 4;
-  if (rest === 1 || !B64URL.test(value)) throw new JWEInvalid(`${what} is not valid base64url`);
-  if (rest !== 0) {
-    const last = ALPHABET.indexOf(value[value.length - 1]!);
-    if ((last & (rest === 2 ? 0x0f : 0x03)) !== 0) throw new JWEInvalid(`${what} is not canonical base64url`);
-  }
+  if (!isCanonicalSegment(value)) throw new JWEInvalid(`${what} is not valid base64url`);
   return Buffer.from(value, 'base64url');
 }
 
