@@ -6,8 +6,7 @@
  * rolls back and releases the locks).
  */
 import type { Pool, PoolConnection } from 'mysql2/promise';
-import { StorageError } from '../jose/errors.js';
-import { abortedError, toStorageError } from './record-codec.js';
+import { runStoreCall } from './record-codec.js';
 
 /** Driver errors whose documented remedy is to retry the whole transaction. */
 export function isRetryableTransactionError(err: unknown): boolean {
@@ -26,47 +25,21 @@ export function isDuplicateKey(err: unknown, index?: string): boolean {
 }
 
 /**
- * Runs `work` under the caller's signal, or under `timeoutMs` when there is none, and rejects
- * with a StorageError when either fires. `work` gets a signal that fires at the same moment.
- * Failures are wrapped with the shared `toStorageError`.
+ * Runs `work` under the caller's signal, or under `timeoutMs` when there is none, with the
+ * shared `runStoreCall` (which also wraps failures with `toStorageError`). `work` gets a signal
+ * that fires, with the call's StorageError as reason, when the call fails; if `work` is still
+ * running (deadline or caller abort) it frees what it holds, and after `work` ended nothing listens.
  */
-export async function withDeadline<T>(
+export function withDeadline<T>(
   op: string, key: string | undefined, signal: AbortSignal | undefined, timeoutMs: number,
   work: (abort: AbortSignal) => Promise<T>,
 ): Promise<T> {
-  if (signal?.aborted) throw abortedError(op, key, signal);
   const controller = new AbortController();
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  let onAbort: (() => void) | undefined;
-  const deadline = new Promise<never>((_, reject) => {
-    if (signal) {
-      onAbort = () => {
-        const reason = abortedError(op, key, signal);
-        controller.abort(reason);
-        reject(reason);
-      };
-      signal.addEventListener('abort', onAbort, { once: true });
-    } else {
-      timer = setTimeout(() => {
-        const reason = new StorageError({ op, key, detail: `timed out after ${timeoutMs} ms` });
-        controller.abort(reason);
-        reject(reason);
-      }, timeoutMs);
-      timer.unref();
-    }
-  });
-  const running = work(controller.signal);
-  // Whichever loses the race must not surface as an unhandled rejection.
-  running.catch(() => undefined);
-  deadline.catch(() => undefined);
-  try {
-    return await Promise.race([running, deadline]);
-  } catch (err) {
-    throw toStorageError(op, key, err);
-  } finally {
-    if (timer) clearTimeout(timer);
-    if (onAbort) signal?.removeEventListener('abort', onAbort);
-  }
+  return runStoreCall(op, key, signal === undefined ? undefined : { signal }, timeoutMs, () => work(controller.signal))
+    .catch((err: unknown) => {
+      controller.abort(err);
+      throw err;
+    });
 }
 
 // BLOB columns sort on their first max_sort_length bytes only (default 1024). 64 KiB keeps ids up
