@@ -236,10 +236,13 @@ export class MemoryTokenStore implements TokenStore {
     const entry = this.#present(this.#byHash.get(hash), options);
     if (entry === undefined) return { consumed: false, reason: 'not_found' };
     const now = options?.now ?? Date.now();
-    const refusal = consumeRefusal(toRecord(entry), now);
+    // One copy serves both the refusal and the consumed record: a success only adds consumedAt.
+    const record = toRecord(entry);
+    const refusal = consumeRefusal(record, now);
     if (refusal !== undefined) return refusal;
     entry.consumedAt = now;
-    return { consumed: true, record: toRecord(entry) };
+    record.consumedAt = now;
+    return { consumed: true, record };
   }
 
   async cleanup(now?: number, options?: StoreCallOptions): Promise<number> {
