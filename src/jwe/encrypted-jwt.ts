@@ -4,12 +4,11 @@
  * encryption key (for ECDH-ES or RSA: anyone with the public key) can mint one; use a nested
  * token (signAndEncrypt) when the issuer must be authenticated.
  */
-import type { Buffer } from 'node:buffer';
 import { JWTInvalid } from '../jose/errors.js';
 import { createJWEDecrypter, createJWEEncrypter, type JWEDecryptOptions, type JWEEncryptOptions } from '../jose/jwe.js';
 import type { JWEHeader, JWEKey, JWEKeyResolver } from '../jose/jwe/types.js';
 import type { JWSHeader } from '../jose/jws-header.js';
-import { compileClaimsBuilder, compileClaimsValidator, type JWTClaims, type JWTClaimsOptions, type JWTVerifyOptions } from '../jose/jwt-claims.js';
+import { compileClaimsBuilder, compileClaimsValidator, parseClaimsPayload, type JWTClaims, type JWTClaimsOptions, type JWTVerifyOptions } from '../jose/jwt-claims.js';
 
 /** Options of {@link encryptJWT}: the JWE options plus the claim defaults (`expiresIn`, `issuer`, ...). */
 export interface EncryptJWTOptions extends JWEEncryptOptions, JWTClaimsOptions {
@@ -52,18 +51,6 @@ export function encryptJWT(claims: JWTClaims, key: JWEKey, options: EncryptJWTOp
   return createJWTEncrypter(key, options)(claims);
 }
 
-/** Parses a decrypted claims set. */
-export function parseClaimsSet(plaintext: Buffer): JWTClaims {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(plaintext.toString('utf8'));
-  } catch {
-    throw new JWTInvalid('JWT claims set is not valid JSON');
-  }
-  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw new JWTInvalid('JWT claims set must be a JSON object');
-  return parsed as JWTClaims;
-}
-
 /** True when a JWE header marks its content as a signed JWT (`cty: "JWT"`, case-insensitive, RFC 7519 §5.2). */
 export function isNestedJWTHeader(header: JWEHeader): boolean {
   return typeof header.cty === 'string' && header.cty.toUpperCase() === 'JWT';
@@ -85,7 +72,7 @@ export function createJWTDecrypter(key: JWEKey | JWEKeyResolver, options: Decryp
     if (isNestedJWTHeader(protectedHeader)) {
       throw new JWTInvalid('nested JWT: the content is signed, verify it with decryptAndVerify');
     }
-    const payload = parseClaimsSet(plaintext);
+    const payload = parseClaimsPayload(plaintext);
     validate(payload, protectedHeader as JWSHeader);
     return { payload, protectedHeader };
   };
