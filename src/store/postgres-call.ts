@@ -4,6 +4,7 @@
  * StorageError whose detail is safe to log.
  */
 import { CjwtError, StorageError, StoreConflict } from '../jose/errors.js';
+import { runStoreCall } from './record-codec.js';
 
 /** What a pg or network error means, without values from the query. */
 export function describePgError(err: unknown): string {
@@ -42,11 +43,11 @@ export interface CallContext {
 }
 
 /**
- * Runs `work` so that the returned promise settles within `timeoutMs` (when no caller signal is
- * given) or when `signal` aborts, whichever comes first; failures become StorageError (cjwt's
- * own typed errors pass through, a hash unique violation becomes StoreConflict). On cancel,
- * `ctx.onCancel` frees what the work holds (the store destroys the call's connection, so a hung
- * statement ends with it). No AbortController per call: this wraps the hot path.
+ * Runs `work` with the shared `runStoreCall` (settles within `timeoutMs` when no caller signal
+ * is given, or when `signal` aborts). Failures of `work` are described with
+ * {@link describePgError} (cjwt's own typed errors pass through, a hash unique violation becomes
+ * StoreConflict). When the call gives up first, `ctx.onCancel` frees what the work holds (the
+ * store destroys the call's connection, so a hung statement ends with it).
  */
 export function runCall<T>(
   op: string,
@@ -55,57 +56,16 @@ export function runCall<T>(
   signal: AbortSignal | undefined,
   work: (ctx: CallContext) => Promise<T>,
 ): Promise<T> {
-  if (signal?.aborted) {
-    return Promise.reject(new StorageError({ op, key, detail: 'aborted', cause: signal.reason }));
-  }
   const ctx: { cancelled: boolean; onCancel: (() => void) | undefined } = { cancelled: false, onCancel: undefined };
-  return new Promise<T>((resolve, reject) => {
-    let settled = false;
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const finish = (): void => {
-      settled = true;
-      if (timer !== undefined) clearTimeout(timer);
-      signal?.removeEventListener('abort', onAbort);
-    };
-    const fail = (detail: string, cause: unknown): void => {
-      if (settled) return;
-      finish();
-      ctx.cancelled = true;
-      ctx.onCancel?.();
-      reject(new StorageError({ op, key, detail, cause }));
-    };
-    const onAbort = (): void => fail('aborted', signal?.reason);
-    if (signal === undefined) {
-      timer = setTimeout(() => fail(`timed out after ${timeoutMs} ms`, new Error(`operation timed out after ${timeoutMs} ms`)), timeoutMs);
-      // The socket keeps the process alive while I/O is pending; the timer alone should not.
-      timer.unref();
-    } else {
-      signal.addEventListener('abort', onAbort, { once: true });
-    }
-    let pending: Promise<T>;
-    try {
-      pending = work(ctx);
-    } catch (err) {
-      pending = Promise.reject(err);
-    }
-    pending.then(
-      (value) => {
-        if (settled) return;
-        finish();
-        resolve(value);
-      },
-      (err: unknown) => {
-        // cjwt's own errors (bad input, conflicts) pass through unchanged.
-        const typed = err instanceof CjwtError ? err : isHashConflict(err) ? new StoreConflict('another record already has this hash') : undefined;
-        if (typed !== undefined) {
-          if (settled) return;
-          finish();
-          ctx.cancelled = true;
-          reject(typed);
-          return;
-        }
-        fail(describePgError(err), err);
-      },
-    );
+  const run = (): Promise<T> => work(ctx).catch((err: unknown) => {
+    if (err instanceof CjwtError) throw err;
+    if (isHashConflict(err)) throw new StoreConflict('another record already has this hash');
+    throw new StorageError({ op, key, detail: describePgError(err), cause: err });
+  });
+  return runStoreCall(op, key, signal === undefined ? undefined : { signal }, timeoutMs, run).catch((err: unknown) => {
+    // After work ended its own way, onCancel is unset; otherwise the call gave up on it.
+    ctx.cancelled = true;
+    ctx.onCancel?.();
+    throw err;
   });
 }
