@@ -107,7 +107,7 @@ export function createJWEEncrypter(key: JWEKey, options: JWEEncryptOptions): (pl
 }
 
 /** Splits and decodes a compact JWE, then decrypts it under `policy`. */
-export function decryptCompactWithPolicy(jwe: string, key: JWEKey | JWEKeyResolver, policy: DecryptPolicy): JWEDecryptResult {
+function decryptCompactWithPolicy(jwe: string, key: JWEKey | JWEKeyResolver, policy: DecryptPolicy): JWEDecryptResult {
   if (typeof jwe !== 'string') throw new JWEInvalid('compact JWE must be a string');
   if (jwe.length > policy.maxTokenSize) throw new TokenTooLarge();
   const parts = jwe.split('.');
