@@ -3,6 +3,7 @@
  * consume), shared by the backends so they answer alike.
  */
 import { StoreInputInvalid } from '../jose/errors.js';
+import type { TokenFilter } from './types.js';
 
 /**
  * True unless `value` holds a lone surrogate. Node 20 has String.prototype.isWellFormed, but
@@ -24,4 +25,15 @@ export function isWellFormedString(value: string): boolean {
 export function lookupable(value: unknown, name: string): value is string {
   if (typeof value !== 'string') throw new StoreInputInvalid(`${name} must be a string`);
   return isWellFormedString(value);
+}
+
+/**
+ * False when a (validated) filter names a string with a lone surrogate: records are validated on
+ * write, so no stored string can equal it and the caller answers empty before any I/O.
+ * @example filterCanMatch({ subject: '\ud800' }) // false
+ */
+export function filterCanMatch(filter: TokenFilter): boolean {
+  const strings = [filter.subject, filter.clientId, filter.kind, filter.familyId, filter.deviceId,
+    ...(filter.tags ?? []), ...Object.entries(filter.labels ?? {}).flat()];
+  return strings.every((s) => s === undefined || isWellFormedString(s));
 }

@@ -19,7 +19,7 @@ import {
   validateSessionLimit, type KeysetPosition,
 } from './record-codec.js';
 import { cleanupTime } from './store-call.js';
-import { isWellFormedString, lookupable } from './lookup-key.js';
+import { filterCanMatch, lookupable } from './lookup-key.js';
 import type {
   AddSessionResult, ConsumeResult, RevokeResult, SessionLimitPolicy, StoreCallOptions, TokenFilter,
   TokenPage, TokenPageResult, TokenRecord, TokenStore,
@@ -75,13 +75,6 @@ interface IndexEntry {
 
 function isNoScript(err: unknown): boolean {
   return err instanceof Error && err.message.startsWith('NOSCRIPT');
-}
-
-/** False when a filter string cannot equal any stored (well-formed) string. */
-function filterCanMatch(filter: TokenFilter): boolean {
-  const strings = [filter.subject, filter.clientId, filter.kind, filter.familyId, filter.deviceId,
-    ...(filter.tags ?? []), ...Object.entries(filter.labels ?? {}).flat()];
-  return strings.every((s) => s === undefined || isWellFormedString(s));
 }
 
 /**
