@@ -117,9 +117,9 @@ export function decodeToken(token: string): DecodedToken {
   if (token.startsWith('{')) return decodeJSONSerialization(token);
   const segments = token.split('.');
   if (segments.length === 5) {
-    const header = decodeJSONSegment(segments[0] ?? '', 'protected header');
-    if (header === null || typeof header !== 'object' || Array.isArray(header)) throw new JWEInvalid('protected header must be a JSON object');
-    return { header: header as Record<string, unknown>, encrypted: true };
+    const header = asObject(decodeJSONSegment(segments[0] ?? '', 'protected header'));
+    if (header === undefined) throw new JWEInvalid('protected header must be a JSON object');
+    return { header, encrypted: true };
   }
   if (segments.length !== 3) throw new JWSInvalid('a compact token has three (JWS) or five (JWE) segments');
   try {
@@ -127,10 +127,10 @@ export function decodeToken(token: string): DecodedToken {
     return { header, payload };
   } catch (err) {
     // Not a claims set (any JWS payload): show the header and the payload as text.
-    const header = decodeJSONSegment(segments[0] ?? '', 'protected header');
-    if (header === null || typeof header !== 'object' || Array.isArray(header)) throw err;
+    const header = asObject(decodeJSONSegment(segments[0] ?? '', 'protected header'));
+    if (header === undefined) throw err;
     if (segments[1] === undefined || !/^[A-Za-z0-9_-]*$/.test(segments[1])) throw err;
-    return { header: header as Record<string, unknown>, payload: decodeBase64url(segments[1], 'payload').toString('utf8') };
+    return { header, payload: decodeBase64url(segments[1], 'payload').toString('utf8') };
   }
 }
 
