@@ -8,7 +8,7 @@
  */
 import { execFile } from 'node:child_process';
 import { chownSync, existsSync, readdirSync } from 'node:fs';
-import { mkdtemp, writeFile, chown } from 'node:fs/promises';
+import { mkdtemp, writeFile, chown, readdir, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -35,7 +35,6 @@ export interface PostgresServer extends ServerLifecycle {
 
 /** The postmaster and its children (backends, background workers), from /proc. */
 async function processTree(rootPid: number): Promise<number[]> {
-  const { readdir, readFile } = await import('node:fs/promises');
   const parents = new Map<number, number>();
   for (const entry of await readdir('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
