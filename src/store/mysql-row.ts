@@ -5,7 +5,7 @@
 import { createHash } from 'node:crypto';
 import { StoreInputInvalid } from '../jose/errors.js';
 import { isWellFormedString } from './lookup-key.js';
-import { filterNeedsRecordCheck } from './record-codec.js';
+import { decodeRecord, filterNeedsRecordCheck } from './record-codec.js';
 import type { TokenFilter, TokenRecord } from './types.js';
 
 /** A bound parameter value as the store sends it. */
@@ -66,9 +66,9 @@ export interface TokenRow {
 
 const text = (value: Buffer | string): string => (typeof value === 'string' ? value : value.toString('utf8'));
 
-/** Rebuilds a record from its row; `decode` parses the JSON document. */
-export function rowToRecord(row: TokenRow, decode: (json: string) => TokenRecord): TokenRecord {
-  const record = decode(text(row.record));
+/** Rebuilds a record from its row (the JSON document plus the lifecycle columns). */
+export function rowToRecord(row: TokenRow): TokenRecord {
+  const record = decodeRecord(text(row.record));
   // Pools configured with bigNumberStrings hand BIGINTs back as strings.
   if (row.revoked_at !== null) record.revokedAt = Number(row.revoked_at);
   else delete record.revokedAt;

@@ -19,7 +19,7 @@ import {
 import { mysqlTables, runMySqlMigrations } from './mysql-schema.js';
 import { migrateOrClose, startBackgroundSweep, validateSweepInterval, type BackgroundSweep, type SweepingStoreOptions } from './store-lifecycle.js';
 import {
-  callNow, closedError, consumeRefusal, decodeCursor, decodeRecord, encodeRecord, hashKey, idKey, matchesFilter,
+  callNow, closedError, consumeRefusal, decodeCursor, encodeRecord, hashKey, idKey, matchesFilter,
   normalizeLimit, pageFromSorted, resolveStoreOptions, sessionsToEvict, validateFilter, validateRecord, validateSessionLimit,
   type KeysetPosition,
 } from './record-codec.js';
@@ -142,7 +142,7 @@ export class MySqlTokenStore implements TokenStore {
       if (!lookupable(id, 'id')) return undefined;
       const [rows] = await conn.execute<Row[]>(
         `SELECT ${READ_COLUMNS} FROM ${this.#tables.tokens} WHERE id_digest = ? AND id = ?`, [digest(id), bytes(id)]);
-      return rows[0] ? rowToRecord(rows[0], decodeRecord) : undefined;
+      return rows[0] ? rowToRecord(rows[0]) : undefined;
     });
   }
 
@@ -150,7 +150,7 @@ export class MySqlTokenStore implements TokenStore {
     return this.#call('getByHash', hashKey(hash), options, async (conn) => {
       if (!lookupable(hash, 'hash')) return undefined;
       const row = await this.#rowByHash(conn, hash);
-      return row ? rowToRecord(row, decodeRecord) : undefined;
+      return row ? rowToRecord(row) : undefined;
     });
   }
 
@@ -286,7 +286,7 @@ export class MySqlTokenStore implements TokenStore {
         [now, digest(hash), bytes(hash), now]);
       const row = await this.#rowByHash(conn, hash);
       if (!row) return { consumed: false, reason: 'not_found' };
-      const record = rowToRecord(row, decodeRecord);
+      const record = rowToRecord(row);
       if (result.affectedRows > 0) return { consumed: true, record };
       return consumeRefusal(record, now) ?? { consumed: false, reason: 'not_found' };
     });
@@ -359,7 +359,7 @@ export class MySqlTokenStore implements TokenStore {
         `SELECT ${READ_COLUMNS} FROM ${this.#tables.tokens} WHERE ${condition.sql}${keyset}
          ORDER BY issued_at, id LIMIT ${batch}`, params);
       for (const row of rows) {
-        const record = rowToRecord(row, decodeRecord);
+        const record = rowToRecord(row);
         if (!visit(record)) return;
         after = { issuedAt: record.issuedAt, id: record.id };
       }
