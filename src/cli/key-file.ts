@@ -6,7 +6,7 @@
 import type { KeyObject } from 'node:crypto';
 import { JWKSNoMatchingKey } from '../jose/errors.js';
 import { parseKeyFile, toPublicKey, type ParsedKey } from '../jose/keys.js';
-import { describeError, readTextFile, UsageError } from './io.js';
+import { describeError, readTextFile, stripTrailingNewline, UsageError } from './io.js';
 
 /** One key of a key file. */
 export type FileKey = ParsedKey;
@@ -27,7 +27,7 @@ export function loadKeyFile(path: string, what = 'key file'): FileKey[] {
 
 /** Reads a PBES2 password file: its text without the trailing newline. */
 export function loadPasswordFile(path: string): string {
-  const text = readTextFile(path, 'password file').replace(/\r?\n$/, '');
+  const text = stripTrailingNewline(readTextFile(path, 'password file'));
   if (text.length === 0) throw new UsageError(`password file ${path} is empty`);
   return text;
 }
