@@ -10,7 +10,7 @@ import { encodeBase64url } from './base64url.js';
 import { CjwtError, JOSEAlgNotAllowed, JWSInvalid, JWSSignatureVerificationFailed, TokenTooLarge } from './errors.js';
 import { checkHeaderPolicy, checkSigningHeader, compilePolicy, parseProtectedHeader, type JWSHeader, type JWSVerifyOptions, type VerifyPolicy } from './jws-header.js';
 import { prepareKey } from './jws-crypto.js';
-import { resolveVerifyKey, type VerifyKey } from './jws.js';
+import { encodePayload, resolveVerifyKey, type VerifyKey } from './jws.js';
 import { decodeSegment, isCanonicalSegment, quoteHeaderValue } from './jws-segments.js';
 
 /** One signature of a general JWS. */
@@ -91,7 +91,7 @@ export function signJSON(payload: Uint8Array | string, signers: JSONSigner[], op
     const sign = prepareKey(s.key).signer(alg as JWSAlgorithm);
     return { encodedProtected: protectedHeader === undefined ? '' : encodeBase64url(JSON.stringify(protectedHeader)), header, sign };
   });
-  const encodedPayload = b64 === false ? (typeof payload === 'string' ? payload : Buffer.from(payload).toString('utf8')) : encodeBase64url(payload);
+  const encodedPayload = encodePayload(payload, b64 !== false);
   const signatures: JWSJSONSignature[] = prepared.map(({ encodedProtected, header, sign }) => {
     const signature = sign(`${encodedProtected}.${encodedPayload}`);
     // Member order follows RFC 7515's examples: protected, header, signature.
