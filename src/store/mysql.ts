@@ -11,6 +11,7 @@ import type {
 } from './types.js';
 import { inTransaction, withDeadline, withPooledConnection } from './mysql-call.js';
 import { upsertRecord } from './mysql-upsert.js';
+import { cleanupTime } from './store-call.js';
 import { isWellFormedString, lookupable } from './lookup-key.js';
 import {
   READ_COLUMNS, bytes, digest, filterCondition, rowToRecord, withoutLifecycleFields,
@@ -293,8 +294,7 @@ export class MySqlTokenStore implements TokenStore {
   }
 
   async cleanup(now?: number, options?: StoreCallOptions): Promise<number> {
-    const at = now ?? callNow(options);
-    if (typeof at !== 'number' || !Number.isFinite(at)) throw new StoreInputInvalid('cleanup time must be a finite number');
+    const at = cleanupTime(now, options);
     return this.#call('cleanup', undefined, options, async (conn, abort) => {
       const cutoff = at - this.#retentionMs;
       let removed = 0;

@@ -12,7 +12,7 @@ import { CjwtError, StorageError, StoreInputInvalid } from '../jose/errors.js';
 import {
   consumeRefusal, decodeCursor, normalizeLimit, pageFromSorted, validateFilter, validateRecord, validateSessionLimit,
 } from './record-codec.js';
-import { closedError, hashKey, idKey, resolveStoreOptions } from './store-call.js';
+import { cleanupTime, closedError, hashKey, idKey, resolveStoreOptions } from './store-call.js';
 import { isHashConflict, runCall } from './postgres-call.js';
 import {
   READ_COLUMNS, RECORD_COLUMNS, filterCondition, fromSortKey, recordParams, rowToRecord, sortKey, stringKey,
@@ -291,8 +291,7 @@ export class PostgresTokenStore implements TokenStore {
   }
 
   async cleanup(now?: number, options?: StoreCallOptions): Promise<number> {
-    const at = now ?? options?.now ?? Date.now();
-    if (typeof at !== 'number' || !Number.isFinite(at)) throw new StoreInputInvalid('cleanup: now must be a finite number');
+    const at = cleanupTime(now, options);
     return this.#call('cleanup', undefined, options, async (db) => {
       const result = await db.query(`DELETE FROM ${this.#tables.tokens} WHERE expires_at <= $1`, [at - this.#retentionMs]);
       return result.rowCount ?? 0;
