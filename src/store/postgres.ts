@@ -12,7 +12,7 @@ import { CjwtError, StorageError, StoreInputInvalid } from '../jose/errors.js';
 import {
   consumeRefusal, decodeCursor, normalizeLimit, pageFromSorted, validateFilter, validateRecord, validateSessionLimit,
 } from './record-codec.js';
-import { cleanupTime, closedError, hashKey, idKey, resolveStoreOptions } from './store-call.js';
+import { callNow, cleanupTime, closedError, hashKey, idKey, resolveStoreOptions } from './store-call.js';
 import { isHashConflict, runCall } from './postgres-call.js';
 import {
   READ_COLUMNS, RECORD_COLUMNS, filterCondition, fromSortKey, recordParams, rowToRecord, sortKey, stringKey,
@@ -133,7 +133,7 @@ export class PostgresTokenStore implements TokenStore {
 
   async put(record: TokenRecord, options?: StoreCallOptions): Promise<void> {
     validateRecord(record);
-    const now = options?.now ?? Date.now();
+    const now = callNow(options);
     return this.#call('put', idKey(record.id), options, async (db) => {
       await this.#handingOverStaleHash(db, record, now, () => db.query(this.#sql.upsert, recordParams(record)));
     });
@@ -161,7 +161,7 @@ export class PostgresTokenStore implements TokenStore {
     validateFilter(filter);
     const limit = normalizeLimit(page?.limit);
     const after = page?.cursor === undefined ? undefined : decodeCursor(page.cursor);
-    const now = options?.now ?? Date.now();
+    const now = callNow(options);
     return this.#call('list', undefined, options, async (db) => {
       const { sql, params } = filterCondition(filter, now);
       let where = sql;
@@ -180,7 +180,7 @@ export class PostgresTokenStore implements TokenStore {
 
   async count(filter: TokenFilter, options?: StoreCallOptions): Promise<number> {
     validateFilter(filter);
-    const now = options?.now ?? Date.now();
+    const now = callNow(options);
     return this.#call('count', undefined, options, async (db) => {
       const { sql, params } = filterCondition(filter, now);
       const result = await db.query<{ n: string }>(`SELECT count(*) AS n FROM ${this.#tables.tokens} WHERE ${sql}`, params);
@@ -191,7 +191,7 @@ export class PostgresTokenStore implements TokenStore {
   async revoke(id: string, reason?: string, options?: StoreCallOptions): Promise<RevokeResult> {
     requireString(id, 'id');
     if (reason !== undefined) requireString(reason, 'reason');
-    const now = options?.now ?? Date.now();
+    const now = callNow(options);
     return this.#call('revoke', idKey(id), options, async (db) => {
       const key = stringKey(id);
       // One round trip: the UPDATE, and the row as it was before it.
@@ -227,7 +227,7 @@ export class PostgresTokenStore implements TokenStore {
   async revokeWhere(filter: TokenFilter, reason?: string, options?: StoreCallOptions): Promise<number> {
     validateFilter(filter);
     if (reason !== undefined) requireString(reason, 'reason');
-    const now = options?.now ?? Date.now();
+    const now = callNow(options);
     return this.#call('revokeWhere', filter.subject !== undefined ? idKey(filter.subject) : undefined, options, async (db) => {
       const params: unknown[] = [now, reasonParam(reason)];
       const { sql } = filterCondition(filter, now, params);
@@ -242,7 +242,7 @@ export class PostgresTokenStore implements TokenStore {
   async addSession(record: TokenRecord, max: number, policy: SessionLimitPolicy, options?: StoreCallOptions): Promise<AddSessionResult> {
     validateRecord(record);
     validateSessionLimit(max, policy);
-    const now = options?.now ?? Date.now();
+    const now = callNow(options);
     const started = Date.now();
     return this.#call('addSession', idKey(record.subject), options, async (db) => {
       // The lock wait may use what is left of this call's deadline, and at least a moment.
@@ -264,7 +264,7 @@ export class PostgresTokenStore implements TokenStore {
 
   async consume(hash: string, options?: StoreCallOptions): Promise<ConsumeResult> {
     requireString(hash, 'hash');
-    const now = options?.now ?? Date.now();
+    const now = callNow(options);
     return this.#call('consume', hashKey(hash), options, async (db) => {
       const key = stringKey(hash);
       // The row lock of the UPDATE serialises racing callers: a loser re-checks `consumed_at IS
