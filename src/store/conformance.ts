@@ -86,6 +86,37 @@ export function runConformanceSuite(name: string, open: OpenStore, options: Conf
         assert.equal(await store.getByHash(uid('missing-hash')), undefined);
       });
 
+      it('concurrent point reads each get their own answer, and see a revocation made before them', async () => {
+        const subject = uid('user');
+        const records = Array.from({ length: 40 }, (_, i) => make({ subject, hash: i % 4 === 3 ? undefined : uid('hash') }));
+        for (const r of records) await store.put(r);
+        for (const r of records.slice(0, 10)) await store.revoke(r.id, 'x');
+        const expected = await Promise.all(records.map(async (r) => store.get(r.id)));
+        // 200 reads at once, mixed kinds, some repeated, some unknown: backends may batch them.
+        const reads = Array.from({ length: 200 }, (_, i) => {
+          const r = records[(i * 7) % records.length] as TokenRecord;
+          const want = expected[(i * 7) % records.length];
+          switch (i % 5) {
+            case 0: return store.get(r.id).then((got) => assert.deepEqual(got, want));
+            case 1: return r.hash === undefined ? Promise.resolve()
+              : store.getByHash(r.hash).then((got) => assert.deepEqual(got, want));
+            case 2: return store.isRevoked(r.id).then((got) => assert.equal(got, want?.revokedAt !== undefined));
+            case 3: return store.getByHash(uid('unknown-hash')).then((got) => assert.equal(got, undefined));
+            default: return store.isRevoked(uid('unknown-id')).then((got) => assert.equal(got, false));
+          }
+        });
+        await Promise.all(reads);
+        // While a burst of reads is in flight, a revocation completes; every read issued after it sees it.
+        const target = records[20] as TokenRecord;
+        const burst = Array.from({ length: 50 }, () => store.isRevoked(target.id));
+        await store.revoke(target.id, 'late');
+        const after = await Promise.all([store.isRevoked(target.id), store.getByHash(target.hash as string), store.get(target.id)]);
+        assert.equal(after[0], true);
+        assert.equal(after[1]?.revokedReason, 'late');
+        assert.equal(after[2]?.revokedReason, 'late');
+        await Promise.all(burst);
+      });
+
       it('put replaces by id, and a replaced hash is no longer found', async () => {
         const subject = uid('user');
         const first = make({ subject, hash: uid('h1') });

@@ -19,6 +19,7 @@ import {
   type TokenRow,
 } from './postgres-row.js';
 import { migratePostgres, tableNames, type PostgresTableNames } from './postgres-schema.js';
+import { ReadCoalescer } from './read-coalescer.js';
 import {
   migrateOrClose, startBackgroundSweep, validateSweepInterval, type BackgroundSweep, type SweepingStoreOptions,
 } from './store-lifecycle.js';
@@ -70,6 +71,11 @@ export class PostgresTokenStore implements TokenStore {
   #closed = false;
   // An idle client lost its server; the pool drops it and connects anew on demand.
   readonly #onPoolError = (): void => {};
+  /** Point reads, batched into one `= ANY($1)` query per connection when they overlap. */
+  readonly #byHash = new ReadCoalescer<string, TokenRecord | undefined>(
+    (hashes) => this.#selectMany('hash', hashes));
+  readonly #byId = new ReadCoalescer<string, TokenRecord | undefined>(
+    (ids) => this.#selectMany('id', ids));
 
   /**
    * Wraps an existing pool. The schema is migrated on the first call (or by `connect`). Attach
@@ -141,12 +147,12 @@ export class PostgresTokenStore implements TokenStore {
 
   async get(id: string, options?: StoreCallOptions): Promise<TokenRecord | undefined> {
     requireString(id, 'id');
-    return this.#call('get', idKey(id), options, (db) => this.#selectOne(db, 'get', this.#sql.get, id));
+    return this.#batchedCall('get', idKey(id), options, () => this.#byId.load(id));
   }
 
   async getByHash(hash: string, options?: StoreCallOptions): Promise<TokenRecord | undefined> {
     requireString(hash, 'hash');
-    return this.#call('getByHash', hashKey(hash), options, (db) => this.#selectOne(db, 'get_by_hash', this.#sql.getByHash, hash));
+    return this.#batchedCall('getByHash', hashKey(hash), options, () => this.#byHash.load(hash));
   }
 
   async delete(id: string, options?: StoreCallOptions): Promise<boolean> {
@@ -215,13 +221,7 @@ export class PostgresTokenStore implements TokenStore {
 
   async isRevoked(id: string, options?: StoreCallOptions): Promise<boolean> {
     requireString(id, 'id');
-    return this.#call('isRevoked', idKey(id), options, async (db) => {
-      const result = await db.query<{ revoked_at: string | null }>({
-        name: `${this.#tables.prefix}is_revoked`, text: this.#sql.revokedAt, values: [stringKey(id)],
-      });
-      const row = result.rows[0];
-      return row !== undefined && row.revoked_at !== null;
-    });
+    return this.#batchedCall('isRevoked', idKey(id), options, async () => (await this.#byId.load(id))?.revokedAt !== undefined);
   }
 
   async revokeWhere(filter: TokenFilter, reason?: string, options?: StoreCallOptions): Promise<number> {
@@ -329,10 +329,41 @@ export class PostgresTokenStore implements TokenStore {
     }
   }
 
-  async #selectOne(db: PoolClient, statement: string, text: string, key: string): Promise<TokenRecord | undefined> {
-    const result = await db.query<TokenRow>({ name: `${this.#tables.prefix}${statement}`, text, values: [stringKey(key)] });
-    const row = result.rows[0];
-    return row === undefined ? undefined : rowToRecord(row);
+  /**
+   * Records for `keys` (ids or token hashes) in one query on one connection; one entry per key,
+   * in order. A lone key uses a plain `=` statement: binding an array costs more than it saves.
+   * The batch's deadline is the pool's query timeout: it serves several callers, so no single
+   * caller's deadline may end it.
+   */
+  async #selectMany(by: 'hash' | 'id', keys: string[]): Promise<Array<TokenRecord | undefined>> {
+    const one = keys.length === 1;
+    const [name, text] = by === 'hash'
+      ? (one ? ['get_by_hash', this.#sql.getByHash] : ['get_by_hashes', this.#sql.getByHashes])
+      : (one ? ['get_by_id', this.#sql.getById] : ['get_by_ids', this.#sql.getByIds]);
+    const connection = await this.#checkout();
+    let rows: Array<TokenRow & { k: Buffer }>;
+    try {
+      rows = (await connection.client.query<TokenRow & { k: Buffer }>({
+        name: `${this.#tables.prefix}${name}`, text, values: [one ? stringKey(keys[0] as string) : keys.map(stringKey)],
+      })).rows;
+      connection.release();
+    } catch (err) {
+      connection.release(keepsConnection(err) ? undefined : asError(err));
+      throw err;
+    }
+    if (one) return [rows[0] === undefined ? undefined : rowToRecord(rows[0])];
+    const found = new Map<string, TokenRecord>();
+    for (const row of rows) found.set(row.k.toString('latin1'), rowToRecord(row));
+    return keys.map((key) => found.get(stringKey(key).toString('latin1')));
+  }
+
+  /** As {@link #call}, for reads that go through a coalescer, whose batch takes its own connection. */
+  #batchedCall<T>(op: string, key: string, options: StoreCallOptions | undefined, load: () => Promise<T>): Promise<T> {
+    if (this.#closed) return Promise.reject(closedError(op, this.backend));
+    return runCall(op, key, this.#timeoutMs, options?.signal, async () => {
+      if (this.#ready === undefined) await this.#ensureSchema();
+      return load();
+    });
   }
 
   #call<T>(
@@ -454,8 +485,10 @@ const reasonParam = (reason: string | undefined): string | null => (reason === u
 /** The store's fixed SQL, built once per table prefix. */
 interface PostgresStatements {
   upsert: string;
-  get: string;
+  getById: string;
+  getByIds: string;
   getByHash: string;
+  getByHashes: string;
   delete: string;
   revoke: string;
   revokedAt: string;
@@ -470,8 +503,10 @@ function buildStatements(tables: PostgresTableNames): PostgresStatements {
   const updates = RECORD_COLUMNS.filter((c) => c !== 'id_key').map((c) => `${c} = EXCLUDED.${c}`).join(', ');
   return {
     upsert: `INSERT INTO ${t} (${cols}) VALUES (${values}) ON CONFLICT (id_key) DO UPDATE SET ${updates}`,
-    get: `SELECT ${READ_COLUMNS} FROM ${t} WHERE id_key = $1`,
-    getByHash: `SELECT ${READ_COLUMNS} FROM ${t} WHERE hash_key = $1`,
+    getById: `SELECT id_key AS k, ${READ_COLUMNS} FROM ${t} WHERE id_key = $1`,
+    getByIds: `SELECT id_key AS k, ${READ_COLUMNS} FROM ${t} WHERE id_key = ANY($1::bytea[])`,
+    getByHash: `SELECT hash_key AS k, ${READ_COLUMNS} FROM ${t} WHERE hash_key = $1`,
+    getByHashes: `SELECT hash_key AS k, ${READ_COLUMNS} FROM ${t} WHERE hash_key = ANY($1::bytea[])`,
     delete: `DELETE FROM ${t} WHERE id_key = $1`,
     // The outer SELECT reads the statement's snapshot, i.e. the row before the UPDATE.
     revoke: `WITH upd AS (

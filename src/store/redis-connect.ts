@@ -59,7 +59,6 @@ function safeDefaults(timeoutMs: number, connectTimeoutMs: number): RedisOptions
     lazyConnect: true,
     enableOfflineQueue: false,
     maxRetriesPerRequest: 0,
-    commandTimeout: timeoutMs,
     connectTimeout: connectTimeoutMs,
     // Reconnect quickly and forever: the server coming back is the normal end of an outage.
     retryStrategy: (times: number) => Math.min(50 * times, 1000),

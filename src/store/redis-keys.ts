@@ -12,8 +12,11 @@
  * | `P{g}:z` | sorted set | every record's member (id + S), score `issuedAt` |
  * | `P{g}:x` | sorted set | every record's member, score `expiresAt` (for cleanup) |
  *
- * S, I, H, F are the base64url SHA-256 of the subject, id, token hash and family id: a fixed
- * 43-character alphabet that can never contain `{` or `}`, whatever the caller's strings hold.
+ * S and F are the base64url SHA-256 of the subject and family id: a fixed 43-character alphabet
+ * that can never contain `{` or `}`, whatever the caller's strings hold. I and H, the tags of
+ * the keys every point read starts at, skip the digest when they can: an id or token hash of at
+ * most 64 base64url characters (what token hashes and generated ids are) is its own tag behind
+ * a `.`, which no digest contains, so the two forms never name the same key.
  */
 import { createHash } from 'node:crypto';
 import { StoreInputInvalid } from '../jose/errors.js';
@@ -24,6 +27,13 @@ export const TAG_LENGTH = 43;
 /** SHA-256 of a string's UTF-8 bytes, base64url: the content of a hash tag. */
 export function tagDigest(value: string): string {
   return createHash('sha256').update(value, 'utf8').digest('base64url');
+}
+
+const PLAIN_TAG = /^[A-Za-z0-9_-]{1,64}$/;
+
+/** The tag of an id or hash pointer: the value itself behind a `.` when plain, else its digest. */
+export function pointerTag(value: string): string {
+  return PLAIN_TAG.test(value) ? `.${value}` : tagDigest(value);
 }
 
 /** Throws unless the prefix keeps the hash tags intact (no braces). */
@@ -52,11 +62,11 @@ export class RedisKeys {
   }
 
   idPointer(id: string): string {
-    return `${this.prefix}{i:${tagDigest(id)}}`;
+    return `${this.prefix}{i:${pointerTag(id)}}`;
   }
 
   hashPointer(hash: string): string {
-    return `${this.prefix}{h:${tagDigest(hash)}}`;
+    return `${this.prefix}{h:${pointerTag(hash)}}`;
   }
 
   familyIndex(familyId: string): string {

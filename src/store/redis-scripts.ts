@@ -378,25 +378,18 @@ return 0
 `);
 
 /**
- * Standalone servers only: as FOLLOW_POINTER, but returns only what a
- * reader needs — HMGET of `j`, `ra`, `rr`, `ca` (all nil when there is no record) — a third of
- * HGETALL's reply, which is most of a lookup's client-side cost.
+ * Standalone servers only (keys of several slots). KEYS: pointers, one per read. ARGV: key
+ * prefix, then for each read its mode ('i' id pointer, 'h' hash pointer) and id (mode 'i'; ''
+ * otherwise). Follows each pointer to its record and returns, per read, HMGET of `j`, `ra`,
+ * `rr`, `ca` (an empty list when there is no record): a third of HGETALL's reply, which is most
+ * of a lookup's client-side cost. A stale hash pointer may lead to a record with another hash
+ * now: the caller checks.
  */
 export const READ_POINTED = script('read_pointed', `${POINTER_FN}
-local rkey = pointed_record(KEYS[1], ARGV[1], ARGV[2], ARGV[3])
-if not rkey then return {} end
-return redis.call('HMGET', rkey, 'j', 'ra', 'rr', 'ca')
-`);
-
-/**
- * Standalone servers only (keys of several slots): KEYS: pointer. ARGV: mode ('i' id pointer,
- * 'h' hash pointer), key prefix, id (mode 'i', '' otherwise), field name.
- * Follows the pointer to the record in one round trip; returns that field's value, or nil when
- * there is no record. A stale hash pointer may lead to a record with another hash now: the
- * caller checks.
- */
-export const FOLLOW_POINTER = script('follow_pointer', `${POINTER_FN}
-local rkey = pointed_record(KEYS[1], ARGV[1], ARGV[2], ARGV[3])
-if not rkey then return false end
-return redis.call('HGET', rkey, ARGV[4])
+local out = {}
+for i = 1, #KEYS do
+  local rkey = pointed_record(KEYS[i], ARGV[2 * i], ARGV[1], ARGV[2 * i + 1])
+  if rkey then out[i] = redis.call('HMGET', rkey, 'j', 'ra', 'rr', 'ca') else out[i] = {} end
+end
+return out
 `);

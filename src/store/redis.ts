@@ -30,9 +30,10 @@ import {
   RedisKeys, decodeHashPointer, decodeMember, encodeHashPointer, encodeMember, tagDigest, validatePrefix,
 } from './redis-keys.js';
 import { recordFields, recordFromCore, recordFromHash, recordFromPairs } from './redis-record.js';
+import { ReadCoalescer } from './read-coalescer.js';
 import {
   ADD_SESSION, ADD_SESSION_LOCAL, CLAIM_HASH, CLEANUP_RECORD, CONSUME, CONSUME_VIA_POINTER, DELETE_IF_EQUAL, DELETE_RECORD,
-  FOLLOW_POINTER, INDEX_ADD, READ_POINTED, PUT_LOCAL, REVOKE_ONE, REVOKE_VIA_POINTER, REVOKE_WHERE, SET_GROW, SUBJECT_RANGE, WRITE_RECORD, ZADD_GROW,
+  INDEX_ADD, READ_POINTED, PUT_LOCAL, REVOKE_ONE, REVOKE_VIA_POINTER, REVOKE_WHERE, SET_GROW, SUBJECT_RANGE, WRITE_RECORD, ZADD_GROW,
   type LuaScript,
 } from './redis-scripts.js';
 
@@ -64,6 +65,8 @@ const CLEANUP_BATCH = 500;
 const MAX_EXPIRE_AT = 8.64e15;
 
 type RedisReply = unknown;
+/** One standalone point read: a pointer key, its mode ('i' id, 'h' hash), and the id for mode 'i'. */
+interface PointedRead { pointer: string; mode: 'i' | 'h'; id: string }
 type Evaluator = (sha: string, numKeys: number, ...args: Array<string | number>) => Promise<RedisReply>;
 
 /** One entry of an ordered index scan. */
@@ -98,6 +101,8 @@ export class RedisTokenStore implements TokenStore {
   readonly #evalLua: Evaluator;
   #closed = false;
   readonly #sweeper: BackgroundSweep;
+  /** Standalone point reads, batched into one READ_POINTED call when they overlap. */
+  readonly #pointedReads = new ReadCoalescer<PointedRead, unknown>((reads) => this.#readPointedMany(reads));
 
   /**
    * Connects to `redis://[user:pass@]host:port[/db]`, `rediss://...` (TLS), or a cluster given as
@@ -160,6 +165,18 @@ export class RedisTokenStore implements TokenStore {
       // After a restart or SCRIPT FLUSH the server no longer knows the script: send it once.
       return this.#evalLua(script.lua, keys.length, ...keys, ...args);
     }
+  }
+
+  async #readPointedMany(reads: PointedRead[]): Promise<unknown[]> {
+    const args: string[] = [this.#keys.prefix];
+    for (const read of reads) args.push(read.mode, read.id);
+    const reply = await this.#eval(READ_POINTED, reads.map((read) => read.pointer), args);
+    return Array.isArray(reply) ? reply : [];
+  }
+
+  /** Standalone: the `[j, ra, rr, ca]` of the record a pointer names (empty when none). */
+  #readPointed(pointer: string, mode: 'i' | 'h', id: string): Promise<unknown> {
+    return this.#pointedReads.load({ pointer, mode, id });
   }
 
   #expireAt(record: Pick<TokenRecord, 'expiresAt'>): number {
@@ -281,7 +298,7 @@ export class RedisTokenStore implements TokenStore {
 
   async #get(id: string): Promise<TokenRecord | undefined> {
     if (!this.#cluster) {
-      const record = recordFromCore(await this.#eval(READ_POINTED, [this.#keys.idPointer(id)], ['i', this.#keys.prefix, id]));
+      const record = recordFromCore(await this.#readPointed(this.#keys.idPointer(id), 'i', id));
       return record !== undefined && record.id === id ? record : undefined;
     }
     const s = await this.#subjectOfId(id);
@@ -293,7 +310,7 @@ export class RedisTokenStore implements TokenStore {
     return this.#call('getByHash', hashKey(hash), options, async () => {
       if (!lookupable(hash, 'hash')) return undefined;
       if (!this.#cluster) {
-        const record = recordFromCore(await this.#eval(READ_POINTED, [this.#keys.hashPointer(hash)], ['h', this.#keys.prefix, '']));
+        const record = recordFromCore(await this.#readPointed(this.#keys.hashPointer(hash), 'h', ''));
         return record !== undefined && record.hash === hash ? record : undefined;
       }
       const at = await this.#locateHash(hash);
@@ -420,8 +437,8 @@ export class RedisTokenStore implements TokenStore {
       if (!lookupable(id, 'id')) return false;
       if (!this.#cluster) {
         // The record key embeds the id, so the pointer leads to this id's record only.
-        const revokedAt = await this.#eval(FOLLOW_POINTER, [this.#keys.idPointer(id)], ['i', this.#keys.prefix, id, 'ra']);
-        return revokedAt !== null;
+        const core = await this.#readPointed(this.#keys.idPointer(id), 'i', id);
+        return Array.isArray(core) && core[1] != null;
       }
       const s = await this.#subjectOfId(id);
       if (s === undefined) return false;

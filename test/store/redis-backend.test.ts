@@ -11,7 +11,7 @@ import { promisify } from 'node:util';
 import { Redis } from 'ioredis';
 import { StorageError, StoreInputInvalid } from '../../src/jose/errors.js';
 import { parseClusterUrl } from '../../src/store/redis-connect.js';
-import { decodeMember, encodeMember, tagDigest } from '../../src/store/redis-keys.js';
+import { decodeMember, encodeMember, pointerTag, tagDigest } from '../../src/store/redis-keys.js';
 import { RedisTokenStore } from '../../src/store/redis.js';
 import type { TokenRecord } from '../../src/store/types.js';
 import { freeRedisPort, startRedis, type RedisServer } from '../support/servers/redis.js';
@@ -92,6 +92,28 @@ describe('RedisTokenStore specifics', { timeout: 60_000 }, () => {
     assert.equal(keySlot(expected[0] as string), crc16(Buffer.from(`s:${s}`)) % 16384);
     // The record hash holds the values as given, readable without cjwt.
     assert.equal(await client.hget(expected[0] as string, 's'), record.subject);
+  });
+
+  it('plain ids and hashes are their own pointer tags, and never share a key with a digest tag', async () => {
+    await client.flushall();
+    const plainHash = 'A'.repeat(43);
+    const plain: TokenRecord = { id: 'tok_123-x', hash: plainHash, kind: 'opaque', subject: 'u', issuedAt: now, expiresAt: now + HOUR };
+    await store.put(plain);
+    assert.equal(pointerTag(plain.id), '.tok_123-x');
+    assert.equal(await client.exists('k:{i:.tok_123-x}'), 1);
+    assert.equal(await client.exists(`k:{h:.${plainHash}}`), 1);
+    // 65 characters, or any character outside base64url, falls back to the digest.
+    assert.equal(pointerTag('a'.repeat(65)), tagDigest('a'.repeat(65)));
+    assert.equal(pointerTag('a.b'), tagDigest('a.b'));
+    // A hash whose value is exactly another hash's digest tag: two records, two keys, no mix-up.
+    const other = 'other hash with spaces';
+    const lookalike: TokenRecord = { id: 'look', hash: tagDigest(other), kind: 'opaque', subject: 'u', issuedAt: now, expiresAt: now + HOUR };
+    const real: TokenRecord = { id: 'real', hash: other, kind: 'opaque', subject: 'u', issuedAt: now, expiresAt: now + HOUR };
+    await store.put(lookalike);
+    await store.put(real);
+    assert.equal((await store.getByHash(other))?.id, 'real');
+    assert.equal((await store.getByHash(tagDigest(other)))?.id, 'look');
+    assert.equal(await client.exists(`k:{h:${tagDigest(other)}}`, `k:{h:.${tagDigest(other)}}`), 2);
   });
 
   it('index members keep code-point order of ids, NUL included', () => {
