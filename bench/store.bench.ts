@@ -63,8 +63,9 @@ async function measure(op: (i: number) => Promise<unknown> | unknown, concurrenc
   return counts.reduce((a, b) => a + b, 0) / ((performance.now() - start) / 1000);
 }
 
-// Hash-shaped (43 characters) but cheap to make, so the bench measures the store, not SHA-256.
-const hashOf = (i: number, salt: string): string => `${salt}:${i}:`.padEnd(43, 'h');
+// Shaped like a token hash (43 base64url characters) but cheap to make, so the bench measures
+// the store, not SHA-256.
+const hashOf = (i: number, salt: string): string => `${salt}_${i}_`.padEnd(43, 'h');
 
 function benchRecord(i: number, salt: string, now: number): TokenRecord {
   return { id: `${salt}-${i}`, hash: hashOf(i, salt), kind: 'opaque', subject: `user-${i % 1000}`, issuedAt: now, expiresAt: now + 3_600_000 };

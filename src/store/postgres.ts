@@ -73,9 +73,11 @@ export class PostgresTokenStore implements TokenStore {
   readonly #onPoolError = (): void => {};
   /** Point reads, batched into one `= ANY($1)` query per connection when they overlap. */
   readonly #byHash = new ReadCoalescer<string, TokenRecord | undefined>(
-    (hashes) => this.#selectMany('hash', hashes));
+    (hashes) => this.#selectMany('by_hash', hashes, rowToRecord));
   readonly #byId = new ReadCoalescer<string, TokenRecord | undefined>(
-    (ids) => this.#selectMany('id', ids));
+    (ids) => this.#selectMany('by_id', ids, rowToRecord));
+  readonly #revoked = new ReadCoalescer<string, boolean | undefined>(
+    (ids) => this.#selectMany('revoked', ids, (row: { revoked_at: string | null }) => row.revoked_at !== null));
 
   /**
    * Wraps an existing pool. The schema is migrated on the first call (or by `connect`). Attach
@@ -221,7 +223,7 @@ export class PostgresTokenStore implements TokenStore {
 
   async isRevoked(id: string, options?: StoreCallOptions): Promise<boolean> {
     requireString(id, 'id');
-    return this.#batchedCall('isRevoked', idKey(id), options, async () => (await this.#byId.load(id))?.revokedAt !== undefined);
+    return this.#batchedCall('isRevoked', idKey(id), options, async () => (await this.#revoked.load(id)) === true);
   }
 
   async revokeWhere(filter: TokenFilter, reason?: string, options?: StoreCallOptions): Promise<number> {
@@ -279,7 +281,7 @@ export class PostgresTokenStore implements TokenStore {
       const refusal = consumeRefusal(rowToRecord(row), now);
       if (refusal !== undefined) return refusal;
       // The snapshot predates the winner's commit: read the row as it is now.
-      const again = await db.query<TokenRow>({ name: `${this.#tables.prefix}get_by_hash`, text: this.#sql.getByHash, values: [key] });
+      const again = await db.query<TokenRow>({ name: `${this.#tables.prefix}by_hash`, text: this.#sql.lookups.by_hash.one, values: [key] });
       const current = again.rows[0];
       if (current === undefined) return { consumed: false, reason: 'not_found' };
       const late = consumeRefusal(rowToRecord(current), now);
@@ -330,30 +332,31 @@ export class PostgresTokenStore implements TokenStore {
   }
 
   /**
-   * Records for `keys` (ids or token hashes) in one query on one connection; one entry per key,
-   * in order. A lone key uses a plain `=` statement: binding an array costs more than it saves.
-   * The batch's deadline is the pool's query timeout: it serves several callers, so no single
-   * caller's deadline may end it.
+   * Rows for `keys` (ids or token hashes, as the lookup says) in one query on one connection,
+   * turned into values by `fromRow`; one entry per key, in order, undefined where no row. A lone
+   * key uses the plain `=` statement: binding an array costs more than it saves. The batch's
+   * deadline is the pool's query timeout: it serves several callers, so no single caller's
+   * deadline may end it.
    */
-  async #selectMany(by: 'hash' | 'id', keys: string[]): Promise<Array<TokenRecord | undefined>> {
+  async #selectMany<R, T>(lookup: keyof PostgresStatements['lookups'], keys: string[], fromRow: (row: R) => T): Promise<Array<T | undefined>> {
     const one = keys.length === 1;
-    const [name, text] = by === 'hash'
-      ? (one ? ['get_by_hash', this.#sql.getByHash] : ['get_by_hashes', this.#sql.getByHashes])
-      : (one ? ['get_by_id', this.#sql.getById] : ['get_by_ids', this.#sql.getByIds]);
+    const statement = this.#sql.lookups[lookup];
     const connection = await this.#checkout();
-    let rows: Array<TokenRow & { k: Buffer }>;
+    let rows: Array<R & { k: Buffer }>;
     try {
-      rows = (await connection.client.query<TokenRow & { k: Buffer }>({
-        name: `${this.#tables.prefix}${name}`, text, values: [one ? stringKey(keys[0] as string) : keys.map(stringKey)],
+      rows = (await connection.client.query<R & { k: Buffer }>({
+        name: `${this.#tables.prefix}${lookup}${one ? '' : '_many'}`,
+        text: one ? statement.one : statement.many,
+        values: [one ? stringKey(keys[0] as string) : keys.map(stringKey)],
       })).rows;
       connection.release();
     } catch (err) {
       connection.release(keepsConnection(err) ? undefined : asError(err));
       throw err;
     }
-    if (one) return [rows[0] === undefined ? undefined : rowToRecord(rows[0])];
-    const found = new Map<string, TokenRecord>();
-    for (const row of rows) found.set(row.k.toString('latin1'), rowToRecord(row));
+    if (one) return [rows[0] === undefined ? undefined : fromRow(rows[0])];
+    const found = new Map<string, T>();
+    for (const row of rows) found.set(row.k.toString('latin1'), fromRow(row));
     return keys.map((key) => found.get(stringKey(key).toString('latin1')));
   }
 
@@ -485,10 +488,8 @@ const reasonParam = (reason: string | undefined): string | null => (reason === u
 /** The store's fixed SQL, built once per table prefix. */
 interface PostgresStatements {
   upsert: string;
-  getById: string;
-  getByIds: string;
-  getByHash: string;
-  getByHashes: string;
+  /** Point reads: `one` takes a key digest, `many` an array of them and returns it as `k`. */
+  lookups: Record<'by_id' | 'by_hash' | 'revoked', { one: string; many: string }>;
   delete: string;
   revoke: string;
   revokedAt: string;
@@ -503,10 +504,20 @@ function buildStatements(tables: PostgresTableNames): PostgresStatements {
   const updates = RECORD_COLUMNS.filter((c) => c !== 'id_key').map((c) => `${c} = EXCLUDED.${c}`).join(', ');
   return {
     upsert: `INSERT INTO ${t} (${cols}) VALUES (${values}) ON CONFLICT (id_key) DO UPDATE SET ${updates}`,
-    getById: `SELECT id_key AS k, ${READ_COLUMNS} FROM ${t} WHERE id_key = $1`,
-    getByIds: `SELECT id_key AS k, ${READ_COLUMNS} FROM ${t} WHERE id_key = ANY($1::bytea[])`,
-    getByHash: `SELECT hash_key AS k, ${READ_COLUMNS} FROM ${t} WHERE hash_key = $1`,
-    getByHashes: `SELECT hash_key AS k, ${READ_COLUMNS} FROM ${t} WHERE hash_key = ANY($1::bytea[])`,
+    lookups: {
+      by_id: {
+        one: `SELECT ${READ_COLUMNS} FROM ${t} WHERE id_key = $1`,
+        many: `SELECT id_key AS k, ${READ_COLUMNS} FROM ${t} WHERE id_key = ANY($1::bytea[])`,
+      },
+      by_hash: {
+        one: `SELECT ${READ_COLUMNS} FROM ${t} WHERE hash_key = $1`,
+        many: `SELECT hash_key AS k, ${READ_COLUMNS} FROM ${t} WHERE hash_key = ANY($1::bytea[])`,
+      },
+      revoked: {
+        one: `SELECT revoked_at FROM ${t} WHERE id_key = $1`,
+        many: `SELECT id_key AS k, revoked_at FROM ${t} WHERE id_key = ANY($1::bytea[])`,
+      },
+    },
     delete: `DELETE FROM ${t} WHERE id_key = $1`,
     // The outer SELECT reads the statement's snapshot, i.e. the row before the UPDATE.
     revoke: `WITH upd AS (
