@@ -3,7 +3,9 @@
  * concurrency 1 and 64, next to a floor measured in the same run on the same server:
  * - memory: a bare `Map.get`;
  * - sqlite: a bare prepared `SELECT ... WHERE hash = ?` on another better-sqlite3 connection;
- * - redis: `redis-benchmark -t get,set` against the same server;
+ * - redis: `redis-benchmark -t get,set` against the same server; two more rows show how much
+ *   of the gap is the Node client (a bare ioredis GET) and how much the server's script work
+ *   (getByHash's script sent by redis-benchmark itself);
  * - postgres / mysql: a bare `SELECT 1` round trip through the same driver and pool size.
  * It also measures the memory store's heap per record at 1,000,000 live records.
  *
@@ -23,6 +25,8 @@ import { promisify } from 'node:util';
 import type BetterSqlite3 from 'better-sqlite3';
 import { createTokenStore } from '../src/store/create.js';
 import { MemoryTokenStore } from '../src/store/memory.js';
+import { RedisKeys } from '../src/store/redis-keys.js';
+import { READ_POINTED } from '../src/store/redis-scripts.js';
 import type { TokenRecord, TokenStore } from '../src/store/types.js';
 
 const args = process.argv.slice(2);
@@ -56,7 +60,8 @@ async function measure(op: (i: number) => Promise<unknown> | unknown, concurrenc
     }
     return n;
   };
-  const warm = performance.now() + Math.min(100, ms / 5);
+  // Long enough for the JIT to optimise the path: a cold first op would read as the store's cost.
+  const warm = performance.now() + Math.min(300, ms / 2);
   await Promise.all(Array.from({ length: concurrency }, () => loop(warm)));
   const start = performance.now();
   const counts = await Promise.all(Array.from({ length: concurrency }, () => loop(start + ms)));
@@ -152,22 +157,26 @@ async function benchSqlite(): Promise<Row[]> {
 
 const run = promisify(execFile);
 
-async function redisBenchmark(url: string, concurrency: number): Promise<{ get: number; set: number }> {
+/** Runs redis-benchmark against `url`: the GET/SET tests, or `command` when given; ops/s per test. */
+async function redisBenchmark(url: string, concurrency: number, command?: string[]): Promise<{ get: number; set: number; command: number }> {
   const parsed = new URL(url);
   const requests = concurrency === 1 ? 5_000 : 20_000;
-  const argv = ['-h', parsed.hostname, '-p', parsed.port || '6379', '-t', 'get,set', '-n', String(requests), '-c', String(concurrency), '--csv'];
+  const argv = ['-h', parsed.hostname, '-p', parsed.port || '6379', '-n', String(requests), '-c', String(concurrency), '--csv'];
   if (parsed.password) argv.push('-a', decodeURIComponent(parsed.password), '--no-auth-warning');
+  argv.push(...(command ?? ['-t', 'get,set']));
   const { stdout } = await run('redis-benchmark', argv, { timeout: 60_000 });
-  const rate = (test: string): number => {
-    const line = stdout.split('\n').find((l) => l.startsWith(`"${test}"`));
-    if (line === undefined) throw new Error(`redis-benchmark printed no ${test} line`);
-    return Number((line.split(',')[1] ?? '').replaceAll('"', ''));
+  const lines = stdout.split('\n').filter((l) => l.startsWith('"') && !l.startsWith('"test"'));
+  const rate = (test: string | undefined): number => {
+    const line = test === undefined ? lines[0] : lines.find((l) => l.startsWith(`"${test}"`));
+    if (line === undefined) throw new Error(`redis-benchmark printed no ${test ?? 'result'} line`);
+    return Number((line.split('","')[1] ?? '').replaceAll('"', ''));
   };
-  return { get: rate('GET'), set: rate('SET') };
+  return command === undefined ? { get: rate('GET'), set: rate('SET'), command: NaN } : { get: NaN, set: NaN, command: rate(undefined) };
 }
 
 async function benchRedis(url: string): Promise<Row[]> {
-  const store = await createTokenStore(url, { prefix: `cjwtbench${randomBytes(3).toString('hex')}:` });
+  const prefix = `cjwtbench${randomBytes(3).toString('hex')}:`;
+  const store = await createTokenStore(url, { prefix });
   const floor = (c: number): Promise<{ get: number; set: number }> => redisBenchmark(url, c);
   // The same GET through ioredis shows how much of the gap is the Node client, not the store.
   const { Redis } = await import('ioredis');
@@ -181,11 +190,21 @@ async function benchRedis(url: string): Promise<Row[]> {
       write: async (c) => (await floor(c)).set,
       writeName: 'redis-benchmark SET',
     });
+    // getByHash's own server-side work, sent by the C client: what a script read costs the
+    // server next to a GET, whatever the Node client does.
+    const hash = hashOf(0, 'script');
+    await store.put(benchRecord(0, 'script', Date.now()));
+    await store.getByHash(hash);
+    const scriptRead = ['EVALSHA', READ_POINTED.sha, '1', new RedisKeys(prefix).hashPointer(hash), prefix, 'h', ''];
     for (const concurrency of [1, 64]) {
       const opsPerSec = await measure(() => client.get('cjwtbench:floor'), concurrency);
       const floorOps = (await floor(concurrency)).get;
       rows.push({ backend: 'redis', op: 'bare GET (ioredis)', concurrency, opsPerSec, floor: 'redis-benchmark GET', floorOpsPerSec: floorOps, ratio: opsPerSec / floorOps });
       log(`  redis bare GET via ioredis c=${concurrency}: ${Math.round(opsPerSec)} ops/s`);
+      const scriptOps = (await redisBenchmark(url, concurrency, scriptRead)).command;
+      const getOps = (await floor(concurrency)).get;
+      rows.push({ backend: 'redis', op: 'getByHash script (redis-benchmark)', concurrency, opsPerSec: scriptOps, floor: 'redis-benchmark GET', floorOpsPerSec: getOps, ratio: scriptOps / getOps });
+      log(`  redis getByHash script via redis-benchmark c=${concurrency}: ${Math.round(scriptOps)} ops/s`);
     }
     return rows;
   } finally {
