@@ -12,7 +12,7 @@
  * leaves at worst a dangling pointer, which reads treat as "not found".
  */
 import type { Cluster, ClusterOptions, Redis, RedisOptions } from 'ioredis';
-import { StoreConflict } from '../jose/errors.js';
+import { StorageError, StoreConflict } from '../jose/errors.js';
 import {
   callNow, closedError, compareIds, consumeRefusal, hashKey, idKey, matchesFilter, normalizeLimit,
   decodeCursor, pageFromSorted, resolveStoreOptions, runStoreCall, validateFilter, validateRecord,
@@ -438,7 +438,9 @@ export class RedisTokenStore implements TokenStore {
       if (!this.#cluster) {
         // The record key embeds the id, so the pointer leads to this id's record only.
         const core = await this.#readPointed(this.#keys.idPointer(id), 'i', id);
-        return Array.isArray(core) && core[1] != null;
+        // A reply of another shape must not read as "not revoked".
+        if (!Array.isArray(core)) throw new StorageError({ op: 'isRevoked', key: idKey(id), detail: 'unexpected script reply' });
+        return core[1] != null;
       }
       const s = await this.#subjectOfId(id);
       if (s === undefined) return false;
