@@ -10,6 +10,7 @@ import type {
   TokenPage, TokenPageResult, TokenRecord, TokenStore,
 } from './types.js';
 import { inTransaction, withDeadline, withPooledConnection } from './mysql-call.js';
+import { ReadCoalescer } from './read-coalescer.js';
 import { upsertRecord } from './mysql-upsert.js';
 import { cleanupTime } from './store-call.js';
 import { isWellFormedString, lookupable } from './lookup-key.js';
@@ -67,6 +68,9 @@ export class MySqlTokenStore implements TokenStore {
   readonly #timeoutMs: number;
   readonly #closePool: boolean;
   readonly #sessionReady = new WeakSet<object>();
+  /** Point reads, batched into one `IN (...)` query per connection when they overlap. */
+  readonly #byId = new ReadCoalescer<string, Row | undefined>((ids) => this.#selectMany('id', ids));
+  readonly #byHash = new ReadCoalescer<string, Row | undefined>((hashes) => this.#selectMany('hash', hashes));
   #ready: Promise<void> | undefined;
   #closed = false;
   readonly #sweeper: BackgroundSweep;
@@ -139,18 +143,17 @@ export class MySqlTokenStore implements TokenStore {
   }
 
   async get(id: string, options?: StoreCallOptions): Promise<TokenRecord | undefined> {
-    return this.#call('get', idKey(id), options, async (conn) => {
+    return this.#batchedCall('get', idKey(id), options, async () => {
       if (!lookupable(id, 'id')) return undefined;
-      const [rows] = await conn.execute<Row[]>(
-        `SELECT ${READ_COLUMNS} FROM ${this.#tables.tokens} WHERE id_digest = ? AND id = ?`, [digest(id), bytes(id)]);
-      return rows[0] ? rowToRecord(rows[0]) : undefined;
+      const row = await this.#byId.load(id);
+      return row ? rowToRecord(row) : undefined;
     });
   }
 
   async getByHash(hash: string, options?: StoreCallOptions): Promise<TokenRecord | undefined> {
-    return this.#call('getByHash', hashKey(hash), options, async (conn) => {
+    return this.#batchedCall('getByHash', hashKey(hash), options, async () => {
       if (!lookupable(hash, 'hash')) return undefined;
-      const row = await this.#rowByHash(conn, hash);
+      const row = await this.#byHash.load(hash);
       return row ? rowToRecord(row) : undefined;
     });
   }
@@ -218,10 +221,10 @@ export class MySqlTokenStore implements TokenStore {
   }
 
   async isRevoked(id: string, options?: StoreCallOptions): Promise<boolean> {
-    return this.#call('isRevoked', idKey(id), options, async (conn) => {
+    return this.#batchedCall('isRevoked', idKey(id), options, async () => {
       if (!lookupable(id, 'id')) return false;
-      const revokedAt = await this.#revokedAt(conn, id);
-      return revokedAt !== undefined && revokedAt !== null;
+      const row = await this.#byId.load(id);
+      return row !== undefined && row.revoked_at !== null;
     });
   }
 
@@ -333,6 +336,34 @@ export class MySqlTokenStore implements TokenStore {
         if (needsSchema) await this.#ensureSchema(conn);
         return fn(conn, abort);
       }));
+  }
+
+  /** As {@link #call}, for reads that go through a coalescer, whose batch takes its own connection. */
+  async #batchedCall<T>(op: string, key: string, options: StoreCallOptions | undefined, load: () => Promise<T>): Promise<T> {
+    if (this.#closed) throw closedError(op, this.backend);
+    return withDeadline(op, key, options?.signal, this.#timeoutMs, load);
+  }
+
+  /**
+   * Rows for `keys` (ids or token hashes) in one query on one connection; one entry per key, in
+   * order. The digest index finds the candidates and the full value decides, as in the
+   * single-key statement. The IN list is padded to a power of two (repeating a key) so the
+   * server keeps a handful of prepared statements, not one per batch size. The batch serves
+   * several callers, so its own deadline, not any caller's, may end it.
+   */
+  async #selectMany(by: 'id' | 'hash', keys: string[]): Promise<Array<Row | undefined>> {
+    const width = keys.length === 1 ? 1 : 2 ** Math.ceil(Math.log2(keys.length));
+    const digests = keys.map(digest);
+    while (digests.length < width) digests.push(digests[0] as Buffer);
+    const where = width === 1 ? `${by}_digest = ?` : `${by}_digest IN (${digests.map(() => '?').join(', ')})`;
+    const [rows] = await withPooledConnection(this.#pool, AbortSignal.timeout(this.#timeoutMs), this.#sessionReady, async (conn) => {
+      await this.#ensureSchema(conn);
+      return conn.execute<Array<Row & { k: Buffer | string }>>(
+        `SELECT ${by} AS k, ${READ_COLUMNS} FROM ${this.#tables.tokens} WHERE ${where}`, digests);
+    });
+    const found = new Map<string, Row>();
+    for (const row of rows) found.set(typeof row.k === 'string' ? row.k : row.k.toString('utf8'), row);
+    return keys.map((key) => found.get(key));
   }
 
   #migrate(conn: PoolConnection): Promise<number[]> {
