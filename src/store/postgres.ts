@@ -211,7 +211,7 @@ export class PostgresTokenStore implements TokenStore {
       if (!row?.found) return { revoked: false, reason: 'not_found' };
       if (row.revoked_at !== null) return { revoked: false, reason: 'already_revoked', revokedAt: Number(row.revoked_at) };
       // The statement's snapshot predates a concurrent revoke that won the row lock: read again.
-      const again = await db.query<{ revoked_at: string | null }>(this.#sql.revokedAt, [key]);
+      const again = await db.query<{ revoked_at: string | null }>(this.#sql.lookups.revoked.one, [key]);
       const current = again.rows[0];
       if (current === undefined) return { revoked: false, reason: 'not_found' };
       if (current.revoked_at === null) {
@@ -334,14 +334,15 @@ export class PostgresTokenStore implements TokenStore {
   /**
    * Rows for `keys` (ids or token hashes, as the lookup says) in one query on one connection,
    * turned into values by `fromRow`; one entry per key, in order, undefined where no row. A lone
-   * key uses the plain `=` statement: binding an array costs more than it saves. The batch's
-   * deadline is the pool's query timeout: it serves several callers, so no single caller's
-   * deadline may end it.
+   * key uses the plain `=` statement: binding an array costs more than it saves. The batch
+   * serves several callers, so no single caller's deadline may end it; it has its own, after
+   * which its connection is destroyed, so a hung server cannot keep pool connections forever.
    */
   async #selectMany<R, T>(lookup: keyof PostgresStatements['lookups'], keys: string[], fromRow: (row: R) => T): Promise<Array<T | undefined>> {
     const one = keys.length === 1;
     const statement = this.#sql.lookups[lookup];
     const connection = await this.#checkout();
+    const deadline = setTimeout(() => connection.release(new Error('batch deadline passed')), this.#timeoutMs);
     let rows: Array<R & { k: Buffer }>;
     try {
       rows = (await connection.client.query<R & { k: Buffer }>({
@@ -353,6 +354,8 @@ export class PostgresTokenStore implements TokenStore {
     } catch (err) {
       connection.release(keepsConnection(err) ? undefined : asError(err));
       throw err;
+    } finally {
+      clearTimeout(deadline);
     }
     if (one) return [rows[0] === undefined ? undefined : fromRow(rows[0])];
     const found = new Map<string, T>();
@@ -364,7 +367,8 @@ export class PostgresTokenStore implements TokenStore {
   #batchedCall<T>(op: string, key: string, options: StoreCallOptions | undefined, load: () => Promise<T>): Promise<T> {
     if (this.#closed) return Promise.reject(closedError(op, this.backend));
     return runCall(op, key, this.#timeoutMs, options?.signal, async () => {
-      if (this.#ready === undefined) await this.#ensureSchema();
+      // Also when a migration is under way: a call arriving meanwhile must wait for it.
+      await this.#ensureSchema();
       return load();
     });
   }
@@ -377,7 +381,8 @@ export class PostgresTokenStore implements TokenStore {
   ): Promise<T> {
     if (this.#closed) return Promise.reject(closedError(op, this.backend));
     return runCall(op, key, this.#timeoutMs, options?.signal, async (ctx) => {
-      if (this.#ready === undefined) await this.#ensureSchema();
+      // Also when a migration is under way: a call arriving meanwhile must wait for it.
+      await this.#ensureSchema();
       const connection = await this.#checkout();
       if (ctx.cancelled) {
         connection.release();
@@ -492,7 +497,6 @@ interface PostgresStatements {
   lookups: Record<'by_id' | 'by_hash' | 'revoked', { one: string; many: string }>;
   delete: string;
   revoke: string;
-  revokedAt: string;
   addSession: string;
   consume: string;
 }
@@ -525,7 +529,6 @@ function buildStatements(tables: PostgresTableNames): PostgresStatements {
       )
       SELECT EXISTS (SELECT 1 FROM upd) AS updated, EXISTS (SELECT 1 FROM ${t} WHERE id_key = $1) AS found,
         (SELECT revoked_at FROM ${t} WHERE id_key = $1) AS revoked_at`,
-    revokedAt: `SELECT revoked_at FROM ${t} WHERE id_key = $1`,
     addSession: `SELECT added, live, evicted FROM "${tables.prefix}add_session"(
       $1::int4, $2::int4, $3::int4, $4::bigint, $5::int4, $6::boolean, $7::text, $8::bytea, $9::bytea, $10::bytea,
       $11::bytea, $12::bytea, $13::bytea, $14::bytea, $15::bytea, $16::bigint, $17::bigint, $18::bigint, $19::text,

@@ -104,6 +104,19 @@ describe('postgres backend', () => {
     }
   });
 
+  test('calls arriving while the first call migrates a new store wait for the schema', async () => {
+    const pool = new pg.Pool({ connectionString: url, max: 4 });
+    const store = new PostgresTokenStore({ pool, tablePrefix: prefix(), sweepIntervalMs: 0, closePool: true });
+    try {
+      const ids = Array.from({ length: 8 }, (_, i) => `early-${i}`);
+      await Promise.all(ids.map((id) => store.put(record(id, 'alice', { hash: `h-${id}` }))));
+      const found = await Promise.all(ids.map((id) => store.getByHash(`h-${id}`)));
+      assert.deepEqual(found.map((r) => r?.id), ids);
+    } finally {
+      await store.close();
+    }
+  });
+
   test('a hash conflict inside addSession is StoreConflict and inserts nothing', async () => {
     const store = await PostgresTokenStore.connect(url, { tablePrefix: prefix(), sweepIntervalMs: 0 });
     try {

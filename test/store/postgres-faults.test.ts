@@ -163,6 +163,33 @@ describe('postgres faults', () => {
     }
   });
 
+  test('a hung server and a pool without query timeouts: batched reads give their connections back', async () => {
+    // The caller's pool sets no query_timeout, so only the store's own batch deadline can end a hung read.
+    const pool = new pg.Pool({ connectionString: server.url, max: 3 });
+    pool.on('error', () => {});
+    const store = new PostgresTokenStore({ pool, operationTimeoutMs: TIMEOUT_MS, sweepIntervalMs: 0, tablePrefix: 'hangpool_', closePool: true });
+    try {
+      const now = Date.now();
+      // Three writes at once open all three connections, so no read waits for a new one below.
+      await Promise.all(['hp-1', 'hp-2', 'hp-3'].map((id) => store.put(record(id, 'alice', now, { hash: `hash-${id}` }))));
+      assert.equal(pool.idleCount, 3);
+      await server.pause();
+      try {
+        const calls = Array.from({ length: 6 }, (_, i) => rejectsBounded(`getByHash #${i}`, () => store.getByHash('hash-hp-1')));
+        await Promise.all(calls);
+        await new Promise((resolve) => setTimeout(resolve, TIMEOUT_MS));
+        // Every connection a batch held on the hung server was destroyed at the batch deadline.
+        assert.equal(pool.totalCount - pool.idleCount, 0);
+        assert.equal(pool.totalCount, 1);
+      } finally {
+        await server.resume();
+      }
+      assert.equal((await store.getByHash('hash-hp-1'))?.id, 'hp-1');
+    } finally {
+      await store.close();
+    }
+  });
+
   test('a server that accepts but never answers: calls time out with StorageError', async () => {
     const sockets = new Set<Socket>();
     const silent: Server = createServer((socket) => {
