@@ -6,7 +6,7 @@ import type { Command } from 'commander';
 import { decodeBase64url } from '../jose/base64url.js';
 import { JWEInvalid, JWSInvalid } from '../jose/errors.js';
 import { decodeJWT } from '../jose/jwt.js';
-import { readTokenArgument, runAction, writeErr, writeJSON, writeOut } from './io.js';
+import { escapeControls, readTokenArgument, runAction, writeErr, writeOut } from './io.js';
 
 /** Options of `cjwt decode`. */
 export interface DecodeOptions {
@@ -139,7 +139,8 @@ export function decode(tokenArg: string, options: DecodeOptions): void {
   const decoded = decodeToken(readTokenArgument(tokenArg));
   if (options.json === true) {
     writeErr(NOT_VERIFIED_WARNING);
-    writeJSON(decoded);
+    // Lossless: a control character left raw inside a JSON string becomes its \u escape.
+    writeOut(escapeControls(JSON.stringify(decoded, null, 2)));
     return;
   }
   const lines = [NOT_VERIFIED_WARNING, 'Header:', JSON.stringify(decoded.header, null, 2)];
@@ -150,7 +151,8 @@ export function decode(tokenArg: string, options: DecodeOptions): void {
     const times = timeLines(decoded.payload, Math.floor(Date.now() / 1000));
     if (times.length > 0) lines.push('Times:', ...times);
   }
-  writeOut(lines.join('\n'));
+  // Everything shown comes from the unverified token.
+  writeOut(escapeControls(lines.join('\n')));
 }
 
 /** Registers `cjwt decode` on the program. */

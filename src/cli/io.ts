@@ -99,6 +99,20 @@ export function writeOut(text: string): void {
   process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
 }
 
+// C0 controls but tab and newline, DEL, and C1 controls: enough to move the cursor, clear the
+// screen or rewrite a line on a terminal (C1 U+009B is a one-character CSI on some terminals).
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
+const TERMINAL_CONTROLS = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g;
+
+/**
+ * Shows terminal control characters as `\u001b`-style escapes, so text from an unverified token
+ * cannot repaint the terminal or fake lines of output.
+ * @example escapeControls('a\u001b[2Jb') // 'a\\u001b[2Jb'
+ */
+export function escapeControls(text: string): string {
+  return text.replace(TERMINAL_CONTROLS, (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
 /** Writes a value to standard output as indented JSON. */
 export function writeJSON(value: unknown): void {
   writeOut(JSON.stringify(value, null, 2));
