@@ -178,6 +178,26 @@ export function runConformanceSuite(name: string, open: OpenStore, options: Conf
         assert.equal(await store.count({ subject }), 0);
       });
 
+      it('times are whole milliseconds: fractional record times are refused, a fractional now is floored', async () => {
+        const subject = uid('user');
+        await rejectsWith(store.put(make({ subject, issuedAt: T0 + 0.5 })), 'ERR_STORE_INVALID_INPUT');
+        await rejectsWith(store.put(make({ subject, expiresAt: T0 + HOUR + 0.25 })), 'ERR_STORE_INVALID_INPUT');
+        await rejectsWith(store.put(make({ subject, revokedAt: 2 ** 53 })), 'ERR_STORE_INVALID_INPUT');
+        await rejectsWith(store.addSession(make({ subject, kind: 'refresh', expiresAt: 1.5 }), 3, 'reject'), 'ERR_STORE_INVALID_INPUT');
+        const record = make({ subject, hash: uid('h'), expiresAt: T0 + 1000 });
+        await store.put(record);
+        // now = expiresAt - 0.5 floors to expiresAt - 1: still live, exactly as unfloored.
+        assert.equal(await store.count({ subject, status: 'active' }, { now: T0 + 999.5 }), 1);
+        assert.equal(await store.count({ subject, status: 'active' }, { now: T0 + 1000.5 }), 0);
+        assert.deepEqual(await store.revoke(record.id, 'x', { now: T0 + 5.9 }), { revoked: true, revokedAt: T0 + 5 });
+        assert.equal((await store.get(record.id))?.revokedAt, T0 + 5);
+        const other = make({ subject, hash: uid('h') });
+        await store.put(other);
+        const consumed = await store.consume(other.hash as string, { now: T0 + 7.2 });
+        assert.equal(consumed.consumed && consumed.record.consumedAt, T0 + 7);
+        assert.equal(await store.count({ subject }), 2);
+      });
+
       it('a null page lists like no page; a bad cleanup time or store option is ERR_STORE_INVALID_INPUT', async () => {
         const subject = uid('user');
         const record = make({ subject });

@@ -11,7 +11,7 @@ import {
   normalizeLimit, pageFromSorted, resolveStoreOptions, sessionsToEvict, throwIfAborted, toStorageError,
   validateFilter, validateRecord, validateSessionLimit,
 } from './record-codec.js';
-import { cleanupTime } from './store-call.js';
+import { callNow, cleanupTime } from './store-call.js';
 import { lookupable } from './lookup-key.js';
 import type {
   AddSessionResult, ConsumeResult, RevokeResult, SessionLimitPolicy, StoreCallOptions, TokenFilter, TokenPage,
@@ -124,7 +124,7 @@ export class MemoryTokenStore implements TokenStore {
   async put(record: TokenRecord, options?: StoreCallOptions): Promise<void> {
     this.#enter('put', record?.id, options);
     validateRecord(record);
-    this.#insert(toEntry(record), options?.now ?? Date.now());
+    this.#insert(toEntry(record), callNow(options));
   }
 
   async get(id: string, options?: StoreCallOptions): Promise<TokenRecord | undefined> {
@@ -155,7 +155,7 @@ export class MemoryTokenStore implements TokenStore {
     validateFilter(filter);
     const limit = normalizeLimit(page?.limit);
     const after = page?.cursor === undefined ? undefined : decodeCursor(page.cursor);
-    const now = options?.now ?? Date.now();
+    const now = callNow(options);
     const matching: Entry[] = [];
     for (const entry of this.#candidates(filter)) {
       if (after !== undefined && compareRecords(entry, after) <= 0) continue;
@@ -168,7 +168,7 @@ export class MemoryTokenStore implements TokenStore {
   async count(filter: TokenFilter, options?: StoreCallOptions): Promise<number> {
     this.#enter('count', filter?.subject, options);
     validateFilter(filter);
-    const now = options?.now ?? Date.now();
+    const now = callNow(options);
     let n = 0;
     for (const entry of this.#candidates(filter)) if (this.#matches(entry, filter, now)) n++;
     return n;
@@ -180,7 +180,7 @@ export class MemoryTokenStore implements TokenStore {
     const entry = this.#present(this.#byId.get(id), options);
     if (entry === undefined) return { revoked: false, reason: 'not_found' };
     if (entry.revokedAt !== undefined) return { revoked: false, reason: 'already_revoked', revokedAt: entry.revokedAt };
-    const now = options?.now ?? Date.now();
+    const now = callNow(options);
     entry.revokedAt = now;
     entry.revokedReason = reason;
     return { revoked: true, revokedAt: now };
@@ -196,7 +196,7 @@ export class MemoryTokenStore implements TokenStore {
   async revokeWhere(filter: TokenFilter, reason?: string, options?: StoreCallOptions): Promise<number> {
     this.#enter('revokeWhere', filter?.subject, options);
     validateFilter(filter);
-    const now = options?.now ?? Date.now();
+    const now = callNow(options);
     let n = 0;
     for (const entry of this.#candidates(filter)) {
       if (entry.revokedAt === undefined && this.#matches(entry, filter, now)) {
@@ -212,7 +212,7 @@ export class MemoryTokenStore implements TokenStore {
     this.#enter('addSession', record?.id, options);
     validateRecord(record);
     validateSessionLimit(max, policy);
-    const now = options?.now ?? Date.now();
+    const now = callNow(options);
     const entry = toEntry(record);
     this.#checkHashFree(entry, now);
     const live = this.#bySubject.get(record.subject)
@@ -235,7 +235,7 @@ export class MemoryTokenStore implements TokenStore {
     if (!lookupable(hash, 'hash')) return { consumed: false, reason: 'not_found' };
     const entry = this.#present(this.#byHash.get(hash), options);
     if (entry === undefined) return { consumed: false, reason: 'not_found' };
-    const now = options?.now ?? Date.now();
+    const now = callNow(options);
     // One copy serves both the refusal and the consumed record: a success only adds consumedAt.
     const record = toRecord(entry);
     const refusal = consumeRefusal(record, now);
@@ -272,7 +272,7 @@ export class MemoryTokenStore implements TokenStore {
   // Records past expiry + retention count as gone even before the sweep removes them.
   #present(entry: Entry | undefined, options: StoreCallOptions | undefined): Entry | undefined {
     if (entry === undefined) return undefined;
-    return entry.expiresAt + this.#retentionMs <= (options?.now ?? Date.now()) ? undefined : entry;
+    return entry.expiresAt + this.#retentionMs <= (callNow(options)) ? undefined : entry;
   }
 
   #candidates(filter: TokenFilter): Iterable<Entry> {

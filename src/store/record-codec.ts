@@ -66,7 +66,7 @@ function checkString(value: unknown, field: string, optional: boolean): void {
 
 function checkTime(value: unknown, field: string, optional: boolean): void {
   if (value === undefined && optional) return;
-  if (typeof value !== 'number' || !Number.isFinite(value)) throw new StoreInputInvalid(`record.${field} must be a finite number`);
+  if (!Number.isSafeInteger(value)) throw new StoreInputInvalid(`record.${field} must be whole milliseconds (a safe integer)`);
 }
 
 /**

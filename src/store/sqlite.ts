@@ -12,7 +12,7 @@ import {
   resolveStoreOptions, sessionsToEvict, throwIfAborted, toStorageError, validateFilter, validateRecord,
   validateSessionLimit,
 } from './record-codec.js';
-import { cleanupTime } from './store-call.js';
+import { callNow, cleanupTime } from './store-call.js';
 import { lookupable } from './lookup-key.js';
 import type { KeysetPosition } from './record-codec.js';
 import { migrateSqlite } from './sqlite-schema.js';
@@ -93,7 +93,7 @@ export class SqliteTokenStore implements TokenStore {
   async put(record: TokenRecord, options?: StoreCallOptions): Promise<void> {
     this.#enter('put', record?.id, options);
     validateRecord(record);
-    const now = options?.now ?? Date.now();
+    const now = callNow(options);
     this.#run('put', record.id, () => this.#db.transaction(() => this.#insert(record, now)).immediate());
   }
 
@@ -136,7 +136,7 @@ export class SqliteTokenStore implements TokenStore {
     this.#enter('count', filter?.subject, options);
     validateFilter(filter);
     return this.#run('count', filter.subject, () => {
-      const now = options?.now ?? Date.now();
+      const now = callNow(options);
       const where = sqliteCondition(filter, now, now - this.#retentionMs);
       if (where.exact) return this.#stmt(`SELECT COUNT(*) FROM ${T} WHERE ${where.sql}`).pluck().get(...where.params) as number;
       return this.#select(filter, options).length;
@@ -146,7 +146,7 @@ export class SqliteTokenStore implements TokenStore {
   async revoke(id: string, reason?: string, options?: StoreCallOptions): Promise<RevokeResult> {
     this.#enter('revoke', id, options);
     if (!lookupable(id, 'id')) return { revoked: false, reason: 'not_found' };
-    const now = options?.now ?? Date.now();
+    const now = callNow(options);
     return this.#run('revoke', id, () => {
       const horizon = now - this.#retentionMs;
       const changed = this.#stmt(`UPDATE ${T} SET revoked_at = ?, revoked_reason = ? WHERE id = ? AND revoked_at IS NULL AND expires_at > ?`)
@@ -168,7 +168,7 @@ export class SqliteTokenStore implements TokenStore {
   async revokeWhere(filter: TokenFilter, reason?: string, options?: StoreCallOptions): Promise<number> {
     this.#enter('revokeWhere', filter?.subject, options);
     validateFilter(filter);
-    const now = options?.now ?? Date.now();
+    const now = callNow(options);
     return this.#run('revokeWhere', filter.subject, () => {
       const where = sqliteCondition(filter, now, now - this.#retentionMs);
       const setRevoked = `UPDATE ${T} SET revoked_at = ?, revoked_reason = ? WHERE`;
@@ -190,7 +190,7 @@ export class SqliteTokenStore implements TokenStore {
     this.#enter('addSession', record?.id, options);
     validateRecord(record);
     validateSessionLimit(max, policy);
-    const now = options?.now ?? Date.now();
+    const now = callNow(options);
     return this.#run('addSession', record.id, () => this.#db.transaction((): AddSessionResult => {
       this.#checkHashFree(record, now);
       const live = this.#stmt(`SELECT id, issued_at AS issuedAt FROM ${T} WHERE subject = ? AND kind = ? AND revoked_at IS NULL AND expires_at > ? AND id != ?`)
@@ -212,7 +212,7 @@ export class SqliteTokenStore implements TokenStore {
   async consume(hash: string, options?: StoreCallOptions): Promise<ConsumeResult> {
     this.#enter('consume', hashKey(hash), options);
     if (!lookupable(hash, 'hash')) return { consumed: false, reason: 'not_found' };
-    const now = options?.now ?? Date.now();
+    const now = callNow(options);
     return this.#run('consume', hashKey(hash), () => {
       // One UPDATE is atomic across processes: only the first caller finds consumed_at NULL.
       const won = this.#stmt(`UPDATE ${T} SET consumed_at = ? WHERE hash = ? AND consumed_at IS NULL AND revoked_at IS NULL AND expires_at > ? RETURNING ${SQLITE_READ_COLUMNS}`)
@@ -263,7 +263,7 @@ export class SqliteTokenStore implements TokenStore {
   }
 
   #horizon(options: StoreCallOptions | undefined): number {
-    return (options?.now ?? Date.now()) - this.#retentionMs;
+    return (callNow(options)) - this.#retentionMs;
   }
 
   #cleanup(now: number): number {
@@ -273,7 +273,7 @@ export class SqliteTokenStore implements TokenStore {
   // Records matching the filter in list order; SQL narrows by the indexed fields, tags and
   // labels are checked on the decoded record.
   #select(filter: TokenFilter, options: StoreCallOptions | undefined, after?: KeysetPosition, want = Infinity): TokenRecord[] {
-    const now = options?.now ?? Date.now();
+    const now = callNow(options);
     const where = sqliteCondition(filter, now, now - this.#retentionMs, after);
     const order = 'ORDER BY issued_at, id';
     if (where.exact && Number.isFinite(want)) {

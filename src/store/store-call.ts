@@ -38,12 +38,17 @@ export function resolveStoreOptions(options: TokenStoreOptions = {}): ResolvedSt
 export function cleanupTime(now: unknown, options: StoreCallOptions | undefined): number {
   const at = now ?? callNow(options);
   if (typeof at !== 'number' || !Number.isFinite(at)) throw new StoreInputInvalid('cleanup time must be a finite number');
-  return at;
+  return Math.floor(at);
 }
 
-/** The time a call evaluates liveness at. */
+/**
+ * The time a call evaluates liveness at, in whole milliseconds. Flooring a caller's `now` changes
+ * no comparison against the whole-millisecond times of records, and keeps the times a call
+ * writes (revokedAt, consumedAt) whole, as every backend can store them.
+ */
 export function callNow(options: StoreCallOptions | undefined): number {
-  return options?.now ?? Date.now();
+  const now = options?.now;
+  return now === undefined ? Date.now() : Math.floor(now);
 }
 
 /** A key for error messages that identifies a token hash without repeating it whole. */

@@ -3,7 +3,8 @@
  * implements {@link TokenStore} with exactly these semantics; `test/store/conformance.ts` is the
  * executable form of this page and runs unchanged against each backend.
  *
- * Times are epoch milliseconds. A record is *live* when it is not revoked and `expiresAt > now`.
+ * Times are whole epoch milliseconds (safe integers; a fraction is refused, since not every
+ * database column can hold one). A record is *live* when it is not revoked and `expiresAt > now`.
  */
 
 /** Device facts recorded with a session. */
@@ -101,7 +102,7 @@ export type RevokeResult =
 export interface StoreCallOptions {
   /** Aborts the call; the store rejects with a StorageError whose cause is the abort reason. */
   signal?: AbortSignal;
-  /** The time to evaluate liveness at (tests); defaults to `Date.now()`. */
+  /** The time to evaluate liveness at (tests), floored to whole milliseconds; defaults to `Date.now()`. */
   now?: number;
 }
 
