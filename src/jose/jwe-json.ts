@@ -201,6 +201,7 @@ export function decryptJSON(jwe: FlattenedJWE | GeneralJWE | string, key: JWEKey
   let recipients: Array<{ header?: unknown; encrypted_key?: unknown }>;
   if (obj.recipients !== undefined) {
     if (!Array.isArray(obj.recipients) || obj.recipients.length === 0) throw new JWEInvalid('"recipients" must be a non-empty array');
+    if (obj.recipients.length > policy.maxRecipients) throw new TokenTooLarge(`JWE has more than ${policy.maxRecipients} recipients`);
     if ('header' in obj || 'encrypted_key' in obj) throw new JWEInvalid('general serialization cannot have top-level "header" or "encrypted_key"');
     recipients = obj.recipients as Array<{ header?: unknown; encrypted_key?: unknown }>;
   } else {

@@ -27,7 +27,15 @@ export interface JWSVerifyOptions {
   maxTokenSize?: number;
   /** Accept RFC 7797 `b64: false` (which must then be listed in `crit`). Off by default. */
   allowUnencodedPayload?: boolean;
+  /**
+   * Most signatures a general JWS JSON serialization may carry (default 16). Each one may cost a
+   * public-key operation, so without a bound a token within the size limit could ask for hundreds.
+   */
+  maxSignatures?: number;
 }
+
+/** Default bound on the signatures of a general JWS JSON serialization. */
+export const DEFAULT_MAX_SIGNATURES = 16;
 
 /** Default token size limit (DESIGN.md: 8 KiB, checked before decoding). */
 export const DEFAULT_MAX_TOKEN_SIZE = 8192;
@@ -41,12 +49,15 @@ export interface VerifyPolicy {
   readonly algorithms: ReadonlySet<string> | undefined;
   readonly understood: ReadonlySet<string>;
   readonly allowUnencodedPayload: boolean;
+  readonly maxSignatures: number;
 }
 
 /** Compiles verify options into the form the hot path reads. */
 export function compilePolicy(options: JWSVerifyOptions = {}): VerifyPolicy {
   const maxTokenSize = options.maxTokenSize ?? DEFAULT_MAX_TOKEN_SIZE;
   if (typeof maxTokenSize !== 'number' || !(maxTokenSize > 0)) throw new JoseError('maxTokenSize must be a positive number');
+  const maxSignatures = options.maxSignatures ?? DEFAULT_MAX_SIGNATURES;
+  if (!Number.isSafeInteger(maxSignatures) || maxSignatures < 1) throw new JoseError('maxSignatures must be a positive integer');
   const understood = new Set(Object.keys(options.crit ?? {}));
   if (options.allowUnencodedPayload === true) understood.add('b64');
   return {
@@ -54,6 +65,7 @@ export function compilePolicy(options: JWSVerifyOptions = {}): VerifyPolicy {
     algorithms: options.algorithms === undefined ? undefined : new Set(options.algorithms),
     understood,
     allowUnencodedPayload: options.allowUnencodedPayload === true,
+    maxSignatures,
   };
 }
 

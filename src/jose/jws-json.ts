@@ -159,6 +159,7 @@ export function verifyJSON(jws: FlattenedJWS | GeneralJWS | string, key: VerifyK
   const { signatures } = doc;
   if ('signature' in doc || 'protected' in doc || 'header' in doc) throw new JWSInvalid('general serialization must not mix in flattened members');
   if (!Array.isArray(signatures) || signatures.length === 0) throw new JWSInvalid('"signatures" must be a non-empty array');
+  if (signatures.length > policy.maxSignatures) throw new TokenTooLarge(`JWS has more than ${policy.maxSignatures} signatures`);
   if (signatures.length === 1) return verifyOne(payload, signatures[0], key, policy);
   for (const entry of signatures) {
     try {

@@ -242,6 +242,19 @@ test('JSON serialization: malformed documents and header collisions', () => {
   rejects(() => encryptJSON('x', { enc: 'A128GCM', recipients: [] }), 'ERR_JWE_INVALID');
 });
 
+test('JSON serialization: more recipients than maxRecipients (default 16) is refused before any key is tried', () => {
+  const recipients = Array.from({ length: 17 }, (_, i) => ({ key: aes256, alg: 'A256KW' as const, kid: `k${i}` }));
+  const many = encryptJSON('many', { enc: 'A128GCM', recipients }) as GeneralJWE;
+  let resolved = 0;
+  const counting = (): JWEKey => { resolved++; return aes256; };
+  rejects(() => decryptJSON(many, counting), 'ERR_TOKEN_TOO_LARGE');
+  assert.equal(resolved, 0);
+  assert.equal(decryptJSON(many, aes256, { maxRecipients: 17 }).plaintext.toString(), 'many');
+  const sixteen = { ...many, recipients: many.recipients.slice(0, 16) };
+  assert.equal(decryptJSON(sixteen, aes256).plaintext.toString(), 'many');
+  rejects(() => decryptJSON(many, aes256, { maxRecipients: 0 }), 'ERR_JOSE_GENERIC');
+});
+
 test('size limit, non-string input, and the precomputed decrypter', () => {
   const token = encryptCompact('x'.repeat(1000), aes256, { alg: 'dir', enc: 'A256GCM' });
   rejects(() => decryptCompact(token, aes256, { maxTokenSize: 500 }), 'ERR_TOKEN_TOO_LARGE');

@@ -33,6 +33,18 @@ test('alg "none" is refused in every casing, with or without a signature, compac
   }
 });
 
+test('general JWS JSON: more signatures than maxSignatures (default 16) is refused before any verification', () => {
+  const signers = Array.from({ length: 17 }, (_, i) => ({ key: secret, protectedHeader: { alg: 'HS256' as const }, header: { kid: `k${i}` } }));
+  const many = signJSON('many', signers) as { payload: string; signatures: unknown[] };
+  let resolved = 0;
+  const counting = (): typeof secret => { resolved++; return secret; };
+  assert.throws(() => verifyJSON(many as never, counting), TokenTooLarge);
+  assert.equal(resolved, 0);
+  assert.equal(Buffer.from(verifyJSON(many as never, secret, { maxSignatures: 17 }).payload).toString(), 'many');
+  assert.equal(Buffer.from(verifyJSON({ ...many, signatures: many.signatures.slice(0, 16) } as never, secret).payload).toString(), 'many');
+  assert.throws(() => verifyJSON(many as never, secret, { maxSignatures: 0.5 }), /maxSignatures must be a positive integer/);
+});
+
 test('a public key (PEM, DER or JWK) can never be an HMAC secret', () => {
   for (const pub of [ec.publicKey, rsa.publicKey]) {
     const encodings = [

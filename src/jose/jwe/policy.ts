@@ -2,7 +2,7 @@
  * What a decryption accepts: the allowlists of `alg` and `enc`, the PBES2 and decompression
  * bounds, the understood `crit` names. Resolved once per decrypter.
  */
-import { JOSEAlgNotAllowed, JOSENotSupported, JWEInvalid } from '../errors.js';
+import { JOSEAlgNotAllowed, JOSENotSupported, JWEInvalid, JoseError } from '../errors.js';
 import { CONTENT_ENCRYPTION, CONTENT_ENCRYPTION_ALGORITHMS, isContentEncryptionAlgorithm, type ContentEncryption } from './content.js';
 import { isKeyManagementAlgorithm, isPBES2, KEY_MANAGEMENT, KEY_MANAGEMENT_ALGORITHMS, type KeyManagement } from './key-management.js';
 import { DEFAULT_PBES2_COUNT } from './pbes2.js';
@@ -26,6 +26,12 @@ export interface JWEDecryptOptions {
   crit?: Readonly<Record<string, boolean>>;
   /** Largest serialized token accepted, in characters, checked before decoding. Default 256 KiB. */
   maxTokenSize?: number;
+  /**
+   * Most recipients a general JWE JSON serialization may carry (default 16). Each one tried may
+   * cost a private-key operation, so without a bound a token within the size limit could ask for
+   * hundreds.
+   */
+  maxRecipients?: number;
 }
 
 /** The resolved form of {@link JWEDecryptOptions}. */
@@ -38,16 +44,22 @@ export interface DecryptPolicy {
   readonly maxPBES2Count: number;
   readonly crit: Readonly<Record<string, boolean>> | undefined;
   readonly maxTokenSize: number;
+  readonly maxRecipients: number;
 }
 
 /** Default bound on a serialized JWE. */
 export const DEFAULT_MAX_JWE_SIZE = 256 * 1024;
+
+/** Default bound on the recipients of a general JWE JSON serialization. */
+export const DEFAULT_MAX_RECIPIENTS = 16;
 
 /** Resolves options to a policy. */
 export function resolveDecryptPolicy(options: JWEDecryptOptions = {}): DecryptPolicy {
   const algs = new Set<string>(options.keyManagementAlgorithms ?? KEY_MANAGEMENT_ALGORITHMS.filter((a) => a !== 'RSA1_5'));
   if (options.allowRSA1_5 === true) algs.add('RSA1_5');
   else algs.delete('RSA1_5');
+  const maxRecipients = options.maxRecipients ?? DEFAULT_MAX_RECIPIENTS;
+  if (!Number.isSafeInteger(maxRecipients) || maxRecipients < 1) throw new JoseError('maxRecipients must be a positive integer');
   return {
     algs,
     encs: new Set<string>(options.contentEncryptionAlgorithms ?? CONTENT_ENCRYPTION_ALGORITHMS),
@@ -56,6 +68,7 @@ export function resolveDecryptPolicy(options: JWEDecryptOptions = {}): DecryptPo
     maxPBES2Count: options.maxPBES2Count ?? DEFAULT_PBES2_COUNT,
     crit: options.crit,
     maxTokenSize: options.maxTokenSize ?? DEFAULT_MAX_JWE_SIZE,
+    maxRecipients,
   };
 }
 
