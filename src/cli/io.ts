@@ -101,8 +101,10 @@ export function writeOut(text: string): void {
 
 // C0 controls but tab and newline, DEL, and C1 controls: enough to move the cursor, clear the
 // screen or rewrite a line on a terminal (C1 U+009B is a one-character CSI on some terminals).
+// Also the line separators and bidirectional overrides, which make shown text read otherwise
+// than it is.
 // eslint-disable-next-line no-control-regex -- matching control characters is the point
-const TERMINAL_CONTROLS = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g;
+const TERMINAL_CONTROLS = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
 
 /**
  * Shows terminal control characters as `\u001b`-style escapes, so text from an unverified token

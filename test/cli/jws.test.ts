@@ -345,20 +345,21 @@ describe('cjwt decode', { concurrency: 2 }, () => {
   test('control characters from the token are shown escaped, never sent to the terminal raw', async () => {
     const b64 = (text: string): string => Buffer.from(text, 'utf8').toString('base64url');
     const textToken = `${b64('{"alg":"HS256","x":"\u009b2J"}')}.${b64('evil\u001b[2J\rWARNING: verified\u009b31m')}.c2ln`;
-    const jsonToken = `${b64('{"alg":"HS256"}')}.${b64('{"sub":"a\u009bb","n":"\\u001b"}')}.c2ln`;
+    const jsonToken = `${b64('{"alg":"HS256"}')}.${b64('{"sub":"a\u009bb","n":"\\u001b","r":"x\u202eyz"}')}.c2ln`;
     const [text, json, jsonMode] = await Promise.all([
       cjwt(['decode', textToken]), cjwt(['decode', jsonToken]), cjwt(['decode', '--json', jsonToken]),
     ]);
     for (const r of [text, json, jsonMode]) {
       assert.equal(r.code, 0, r.stderr);
       // eslint-disable-next-line no-control-regex -- no raw control character may reach the terminal
-      assert.doesNotMatch(r.stdout, /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/);
+      assert.doesNotMatch(r.stdout, /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202e]/);
     }
     assert.match(text.stdout, /Payload:\nevil\\u001b\[2J\\u000dWARNING: verified\\u009b31m/);
     assert.match(text.stdout, /"x": "\\u009b2J"/);
     assert.match(json.stdout, /"sub": "a\\u009bb"/);
     // The JSON form stays exact: parsing it gives back the characters.
-    assert.deepEqual((JSON.parse(jsonMode.stdout) as { payload: unknown }).payload, { sub: 'a\u009bb', n: '\u001b' });
+    assert.match(json.stdout, /"r": "x\\u202eyz"/);
+    assert.deepEqual((JSON.parse(jsonMode.stdout) as { payload: unknown }).payload, { sub: 'a\u009bb', n: '\u001b', r: 'x\u202eyz' });
   });
 
   test('public key file derived in-process verifies CLI tokens (toPublicKey)', async () => {
