@@ -117,6 +117,35 @@ export function runConformanceSuite(name: string, open: OpenStore, options: Conf
         await Promise.all(burst);
       });
 
+      it('revocation and consumption are one-way: put and addSession over a stored id keep them', async () => {
+        const subject = uid('user');
+        const revoked = make({ subject, hash: uid('h'), kind: 'refresh' });
+        const consumed = make({ subject, hash: uid('h'), kind: 'refresh' });
+        for (const r of [revoked, consumed]) await store.put(r);
+        await store.revoke(revoked.id, 'stolen', { now: T0 + 3 });
+        await store.consume(consumed.hash as string, { now: T0 + 4 });
+        // A new version without the lifecycle fields (even under another subject) stays revoked / consumed.
+        const moved = uid('user');
+        await store.put({ ...revoked, subject: moved, labels: { v: '2' } });
+        const again = await store.addSession({ ...consumed, subject: uid('user'), labels: { v: '2' } }, 10, 'reject');
+        assert.equal(again.added, true);
+        assert.equal(await store.isRevoked(revoked.id), true);
+        const storedRevoked = await store.get(revoked.id);
+        assert.deepEqual([storedRevoked?.subject, storedRevoked?.labels, storedRevoked?.revokedAt, storedRevoked?.revokedReason],
+          [moved, { v: '2' }, T0 + 3, 'stolen']);
+        assert.equal((await store.getByHash(consumed.hash as string))?.consumedAt, T0 + 4);
+        const replay = await store.consume(consumed.hash as string) as { consumed: boolean; reason?: string; consumedAt?: number };
+        assert.deepEqual([replay.consumed, replay.reason, replay.consumedAt], [false, 'already_consumed', T0 + 4]);
+        // The first revocation stays, whatever a later version claims.
+        await store.put({ ...revoked, subject: moved, revokedAt: T0 + 9, revokedReason: 'other' });
+        assert.deepEqual([(await store.get(revoked.id))?.revokedAt, (await store.get(revoked.id))?.revokedReason], [T0 + 3, 'stolen']);
+        // A version that brings its own revocation to a live record is stored as given.
+        const live = make({ subject, hash: uid('h') });
+        await store.put(live);
+        await store.put({ ...live, revokedAt: T0 + 6, revokedReason: 'given' });
+        assert.equal((await store.get(live.id))?.revokedReason, 'given');
+      });
+
       it('put replaces by id, and a replaced hash is no longer found', async () => {
         const subject = uid('user');
         const first = make({ subject, hash: uid('h1') });

@@ -301,7 +301,15 @@ export class MemoryTokenStore implements TokenStore {
   #insert(entry: Entry, now: number): void {
     this.#checkHashFree(entry, now);
     const previous = this.#byId.get(entry.id);
-    if (previous !== undefined) this.#remove(previous);
+    if (previous !== undefined) {
+      // Revocation and consumption are one-way: a new version of the record keeps them.
+      if (previous.revokedAt !== undefined) {
+        entry.revokedAt = previous.revokedAt;
+        entry.revokedReason = previous.revokedReason;
+      }
+      if (previous.consumedAt !== undefined) entry.consumedAt = previous.consumedAt;
+      this.#remove(previous);
+    }
     this.#byId.set(entry.id, entry);
     if (entry.hash !== undefined) this.#byHash.set(entry.hash, entry);
     this.#bySubject.add(entry.subject, entry);

@@ -10,8 +10,18 @@ import type { TokenRecord } from './types.js';
 
 const INSERT_COLUMNS = RECORD_COLUMNS.join(', ');
 const INSERT_VALUES = RECORD_COLUMNS.map(() => '?').join(', ');
-// Everything but the key columns (id_digest, id), which select the row.
-const UPDATE_ASSIGNMENTS = RECORD_COLUMNS.slice(2).map((c) => `${c} = ?`).join(', ');
+// Everything but the key columns (id_digest, id), which select the row. Revocation and
+// consumption are one-way: a new version of a stored record keeps them. MySQL evaluates SET
+// assignments left to right, each seeing the ones before, so revoked_reason is decided before
+// revoked_at changes.
+const KEPT_LIFECYCLE: Record<string, string> = {
+  revoked_reason: 'IF(revoked_at IS NULL, ?, revoked_reason)',
+  revoked_at: 'COALESCE(revoked_at, ?)',
+  consumed_at: 'COALESCE(consumed_at, ?)',
+};
+const UPDATE_COLUMNS = ['revoked_reason', ...RECORD_COLUMNS.slice(2).filter((c) => c !== 'revoked_reason')];
+const UPDATE_ASSIGNMENTS = UPDATE_COLUMNS.map((c) => `${c} = ${KEPT_LIFECYCLE[c] ?? '?'}`).join(', ');
+const UPDATE_PARAM_INDEX = UPDATE_COLUMNS.map((c) => (RECORD_COLUMNS as readonly string[]).indexOf(c));
 
 function hashTaken(): StoreConflict {
   return new StoreConflict('another record already has this token hash');
@@ -51,7 +61,7 @@ async function writeRecord(conn: PoolConnection, table: string, record: TokenRec
   try {
     const [result] = await conn.execute<ResultSetHeader>(
       `UPDATE ${table} SET ${UPDATE_ASSIGNMENTS} WHERE id_digest = ? AND id = ?`,
-      [...params.slice(2), ...params.slice(0, 2)]);
+      [...UPDATE_PARAM_INDEX.map((i) => params[i] ?? null), ...params.slice(0, 2)]);
     if (result.affectedRows === 0) {
       // Only a SHA-256 collision between two different ids (or a concurrent delete) gets here.
       throw new StorageError({ op: 'put', key: idKey(record.id), detail: 'record changed concurrently; retry' });

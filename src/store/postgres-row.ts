@@ -80,6 +80,20 @@ export const RECORD_COLUMNS = [
   'issued_at', 'expires_at', 'revoked_at', 'revoked_reason', 'consumed_at', 'tags', 'labels', 'doc',
 ] as const;
 
+/**
+ * The SET list of an insert over an existing id (`alias` names the existing row): every column
+ * from the new version, except that revocation and consumption are one-way, so a new version of
+ * a stored record keeps them.
+ */
+export function upsertSetList(alias: string): string {
+  const kept: Record<string, string> = {
+    revoked_at: `COALESCE(${alias}.revoked_at, EXCLUDED.revoked_at)`,
+    revoked_reason: `CASE WHEN ${alias}.revoked_at IS NULL THEN EXCLUDED.revoked_reason ELSE ${alias}.revoked_reason END`,
+    consumed_at: `COALESCE(${alias}.consumed_at, EXCLUDED.consumed_at)`,
+  };
+  return RECORD_COLUMNS.filter((c) => c !== 'id_key').map((c) => `${c} = ${kept[c] ?? `EXCLUDED.${c}`}`).join(', ');
+}
+
 /** Columns read back to rebuild a record. */
 export const READ_COLUMNS = 'doc, revoked_at, revoked_reason, consumed_at';
 

@@ -7,6 +7,7 @@
 import { createHash } from 'node:crypto';
 import type { PoolClient } from 'pg';
 import { StoreInputInvalid } from '../jose/errors.js';
+import { upsertSetList } from './postgres-row.js';
 
 /** One schema step; `sql` receives the quoted table names. */
 export interface PostgresMigration {
@@ -34,48 +35,16 @@ export function tableNames(prefix = 'cjwt_'): PostgresTableNames {
   return { tokens: `"${prefix}tokens"`, migrations: `"${prefix}schema_migrations"`, prefix };
 }
 
-/** Every schema step, in order. Append only: never edit a released step. */
-export const POSTGRES_MIGRATIONS: readonly PostgresMigration[] = [
-  {
-    version: 1,
-    name: 'tokens table',
-    sql: ({ tokens, prefix }) => [
-      `CREATE TABLE ${tokens} (
-        id_key bytea PRIMARY KEY,
-        id_sort bytea NOT NULL,
-        hash_key bytea,
-        kind_key bytea NOT NULL,
-        subject_key bytea NOT NULL,
-        client_key bytea,
-        family_key bytea,
-        device_key bytea,
-        issued_at bigint NOT NULL,
-        expires_at bigint NOT NULL,
-        revoked_at bigint,
-        revoked_reason text,
-        consumed_at bigint,
-        tags jsonb,
-        labels jsonb,
-        doc text NOT NULL
-      )`,
-      `CREATE UNIQUE INDEX "${prefix}tokens_hash" ON ${tokens} (hash_key) WHERE hash_key IS NOT NULL`,
-      `CREATE INDEX "${prefix}tokens_subject" ON ${tokens} (subject_key, issued_at)`,
-      `CREATE INDEX "${prefix}tokens_family" ON ${tokens} (family_key, issued_at) WHERE family_key IS NOT NULL`,
-      `CREATE INDEX "${prefix}tokens_expiry" ON ${tokens} (expires_at)`,
-      `CREATE INDEX "${prefix}tokens_issued" ON ${tokens} (issued_at)`,
-    ],
-  },
-  {
-    version: 2,
-    name: 'add_session function',
-    // addSession in one statement: the subject's advisory lock is taken and released inside
-    // the server, never held across a network round trip, so racing sessions of one subject
-    // serialise at server speed. A VOLATILE plpgsql function takes a fresh snapshot per
-    // statement, so the count after the lock sees every session committed before it.
-    // lock_timeout bounds the wait by the caller's deadline: a call that gave up cannot commit
-    // long after.
-    sql: ({ tokens, prefix }) => [
-      `CREATE FUNCTION "${prefix}add_session"(
+/**
+ * The add_session function: addSession in one statement. The subject's advisory lock is taken
+ * and released inside the server, never held across a network round trip, so racing sessions of
+ * one subject serialise at server speed. A VOLATILE plpgsql function takes a fresh snapshot per
+ * statement, so the count after the lock sees every session committed before it. lock_timeout
+ * bounds the wait by the caller's deadline: a call that gave up cannot commit long after.
+ * `setList` is what an insert over an existing id updates.
+ */
+function addSessionFunction({ tokens, prefix }: PostgresTableNames, replace: boolean, setList: string): string {
+  return `CREATE ${replace ? 'OR REPLACE ' : ''}FUNCTION "${prefix}add_session"(
         p_lock_class int4, p_lock_key int4, p_lock_timeout_ms int4, p_now bigint, p_max int4, p_evict boolean,
         p_reason text, p_id_key bytea, p_id_sort bytea, p_hash_key bytea, p_kind_key bytea, p_subject_key bytea,
         p_client_key bytea, p_family_key bytea, p_device_key bytea, p_issued_at bigint, p_expires_at bigint,
@@ -111,16 +80,57 @@ export const POSTGRES_MIGRATIONS: readonly PostgresMigration[] = [
           VALUES (p_id_key, p_id_sort, p_hash_key, p_kind_key, p_subject_key, p_client_key, p_family_key,
             p_device_key, p_issued_at, p_expires_at, p_revoked_at, p_revoked_reason, p_consumed_at, p_tags,
             p_labels, p_doc)
-          ON CONFLICT (id_key) DO UPDATE SET id_sort = EXCLUDED.id_sort, hash_key = EXCLUDED.hash_key,
-            kind_key = EXCLUDED.kind_key, subject_key = EXCLUDED.subject_key, client_key = EXCLUDED.client_key,
-            family_key = EXCLUDED.family_key, device_key = EXCLUDED.device_key, issued_at = EXCLUDED.issued_at,
-            expires_at = EXCLUDED.expires_at, revoked_at = EXCLUDED.revoked_at,
-            revoked_reason = EXCLUDED.revoked_reason, consumed_at = EXCLUDED.consumed_at, tags = EXCLUDED.tags,
-            labels = EXCLUDED.labels, doc = EXCLUDED.doc;
+          ON CONFLICT (id_key) DO UPDATE SET ${setList};
         RETURN QUERY SELECT true, v_count, CASE WHEN v_excess > 0 THEN v_sorts[1:v_excess] ELSE '{}'::bytea[] END;
       END
-      $fn$`,
+      $fn$`;
+}
+
+// Version 2's update list: every column from the new version, lifecycle fields included.
+const REPLACE_ALL = ['id_sort', 'hash_key', 'kind_key', 'subject_key', 'client_key', 'family_key', 'device_key',
+  'issued_at', 'expires_at', 'revoked_at', 'revoked_reason', 'consumed_at', 'tags', 'labels', 'doc']
+  .map((c) => `${c} = EXCLUDED.${c}`).join(', ');
+
+/** Every schema step, in order. Append only: never edit a released step. */
+export const POSTGRES_MIGRATIONS: readonly PostgresMigration[] = [
+  {
+    version: 1,
+    name: 'tokens table',
+    sql: ({ tokens, prefix }) => [
+      `CREATE TABLE ${tokens} (
+        id_key bytea PRIMARY KEY,
+        id_sort bytea NOT NULL,
+        hash_key bytea,
+        kind_key bytea NOT NULL,
+        subject_key bytea NOT NULL,
+        client_key bytea,
+        family_key bytea,
+        device_key bytea,
+        issued_at bigint NOT NULL,
+        expires_at bigint NOT NULL,
+        revoked_at bigint,
+        revoked_reason text,
+        consumed_at bigint,
+        tags jsonb,
+        labels jsonb,
+        doc text NOT NULL
+      )`,
+      `CREATE UNIQUE INDEX "${prefix}tokens_hash" ON ${tokens} (hash_key) WHERE hash_key IS NOT NULL`,
+      `CREATE INDEX "${prefix}tokens_subject" ON ${tokens} (subject_key, issued_at)`,
+      `CREATE INDEX "${prefix}tokens_family" ON ${tokens} (family_key, issued_at) WHERE family_key IS NOT NULL`,
+      `CREATE INDEX "${prefix}tokens_expiry" ON ${tokens} (expires_at)`,
+      `CREATE INDEX "${prefix}tokens_issued" ON ${tokens} (issued_at)`,
     ],
+  },
+  {
+    version: 2,
+    name: 'add_session function',
+    sql: (tables) => [addSessionFunction(tables, false, REPLACE_ALL)],
+  },
+  {
+    version: 3,
+    name: 'add_session keeps revocation and consumption',
+    sql: (tables) => [addSessionFunction(tables, true, upsertSetList('t'))],
   },
 ];
 

@@ -15,7 +15,7 @@ import {
 import { callNow, cleanupTime, closedError, hashKey, idKey, resolveStoreOptions } from './store-call.js';
 import { isHashConflict, runCall } from './postgres-call.js';
 import {
-  READ_COLUMNS, RECORD_COLUMNS, filterCondition, fromSortKey, recordParams, rowToRecord, sortKey, stringKey,
+  READ_COLUMNS, RECORD_COLUMNS, filterCondition, fromSortKey, recordParams, rowToRecord, sortKey, stringKey, upsertSetList,
   type TokenRow,
 } from './postgres-row.js';
 import { migratePostgres, tableNames, type PostgresTableNames } from './postgres-schema.js';
@@ -505,9 +505,8 @@ function buildStatements(tables: PostgresTableNames): PostgresStatements {
   const t = tables.tokens;
   const cols = RECORD_COLUMNS.join(', ');
   const values = RECORD_COLUMNS.map((c, i) => (c === 'tags' || c === 'labels' ? `$${i + 1}::jsonb` : `$${i + 1}`)).join(', ');
-  const updates = RECORD_COLUMNS.filter((c) => c !== 'id_key').map((c) => `${c} = EXCLUDED.${c}`).join(', ');
   return {
-    upsert: `INSERT INTO ${t} (${cols}) VALUES (${values}) ON CONFLICT (id_key) DO UPDATE SET ${updates}`,
+    upsert: `INSERT INTO ${t} AS t (${cols}) VALUES (${values}) ON CONFLICT (id_key) DO UPDATE SET ${upsertSetList('t')}`,
     lookups: {
       by_id: {
         one: `SELECT ${READ_COLUMNS} FROM ${t} WHERE id_key = $1`,

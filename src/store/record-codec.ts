@@ -70,6 +70,24 @@ function checkTime(value: unknown, field: string, optional: boolean): void {
 }
 
 /**
+ * `record` with the revocation and consumption of `previous`, the version it replaces: both are
+ * one-way, so a new version keeps them (the earlier revocation wins over one the new version
+ * brings). Returns `record` itself when there is nothing to keep.
+ * @example keepLifecycle({ ...stored, revokedAt: undefined }, stored).revokedAt === stored.revokedAt
+ */
+export function keepLifecycle(record: TokenRecord, previous: TokenRecord | undefined): TokenRecord {
+  if (previous === undefined || (previous.revokedAt === undefined && previous.consumedAt === undefined)) return record;
+  const kept: TokenRecord = { ...record };
+  if (previous.revokedAt !== undefined) {
+    kept.revokedAt = previous.revokedAt;
+    if (previous.revokedReason === undefined) delete kept.revokedReason;
+    else kept.revokedReason = previous.revokedReason;
+  }
+  if (previous.consumedAt !== undefined) kept.consumedAt = previous.consumedAt;
+  return kept;
+}
+
+/**
  * Throws {@link StoreInputInvalid} unless the record has the fields every backend indexes, with
  * the right types. Called by `put` and `addSession` before any I/O.
  */

@@ -19,15 +19,24 @@ function script(name: string, lua: string): LuaScript {
 
 // Writes one record hash (ARGV from `at`: id, issuedAt, expireAtMs, then field/value pairs) and
 // indexes it in the subject's sorted set, whose TTL grows to its longest-lived member.
+// Revocation and consumption are one-way: the new version keeps the `ra`/`rr`/`ca` of the record
+// it replaces, read from rkey or, when the record moved from another subject, from `carried`.
 const WRITE_RECORD_FN = `
+local carried = nil
 local function write_record(rkey, zkey, at)
   local id = ARGV[at]
   local issued = ARGV[at + 1]
   local expire_at = tonumber(ARGV[at + 2])
   local fields = {}
   for i = at + 3, #ARGV do fields[#fields + 1] = ARGV[i] end
+  local old = carried or redis.call('HMGET', rkey, 'ra', 'rr', 'ca')
   redis.call('DEL', rkey)
   redis.call('HSET', rkey, unpack(fields))
+  if old[1] then
+    redis.call('HDEL', rkey, 'rr')
+    if old[2] then redis.call('HSET', rkey, 'ra', old[1], 'rr', old[2]) else redis.call('HSET', rkey, 'ra', old[1]) end
+  end
+  if old[3] then redis.call('HSET', rkey, 'ca', old[3]) end
   redis.call('PEXPIREAT', rkey, expire_at)
   redis.call('ZADD', zkey, issued, id)
   local cur = redis.call('PEXPIRETIME', zkey)
@@ -189,6 +198,7 @@ local function prepare_local()
   end
   local old = redis.call('SET', KEYS[3], s, 'PXAT', expire_at, 'GET')
   if old and old ~= s then
+    carried = redis.call('HMGET', prefix .. '{s:' .. old .. '}:r:' .. id, 'ra', 'rr', 'ca')
     redis.call('DEL', prefix .. '{s:' .. old .. '}:r:' .. id)
     redis.call('ZREM', prefix .. '{s:' .. old .. '}:z', id)
     redis.call('ZREM', KEYS[4], ARGV[4] .. old)
@@ -369,6 +379,21 @@ local at = tonumber(ARGV[2])
 local cur = redis.call('PEXPIRETIME', KEYS[1])
 if cur > at then at = cur end
 return redis.call('SET', KEYS[1], ARGV[1], 'PXAT', at, 'GET')
+`);
+
+/**
+ * Cluster only, after a record moved to another subject: gives the new version the revocation
+ * and consumption of the version it replaced, unless it has its own. KEYS: record. ARGV:
+ * revokedAt ('' none), hasReason ('1'/'0'), reason, consumedAt ('' none).
+ */
+export const KEEP_LIFECYCLE = script('keep_lifecycle', `
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+if ARGV[1] ~= '' and not redis.call('HGET', KEYS[1], 'ra') then
+  redis.call('HDEL', KEYS[1], 'rr')
+  if ARGV[2] == '1' then redis.call('HSET', KEYS[1], 'ra', ARGV[1], 'rr', ARGV[3]) else redis.call('HSET', KEYS[1], 'ra', ARGV[1]) end
+end
+if ARGV[4] ~= '' and not redis.call('HGET', KEYS[1], 'ca') then redis.call('HSET', KEYS[1], 'ca', ARGV[4]) end
+return 1
 `);
 
 /** KEYS: key. ARGV: expected value. Deletes the key only while it holds that value. */

@@ -14,7 +14,7 @@
 import type { Cluster, ClusterOptions, Redis, RedisOptions } from 'ioredis';
 import { StorageError, StoreConflict } from '../jose/errors.js';
 import {
-  callNow, closedError, compareIds, consumeRefusal, hashKey, idKey, matchesFilter, normalizeLimit,
+  callNow, closedError, compareIds, consumeRefusal, hashKey, idKey, keepLifecycle, matchesFilter, normalizeLimit,
   decodeCursor, pageFromSorted, resolveStoreOptions, runStoreCall, validateFilter, validateRecord,
   validateSessionLimit, type KeysetPosition,
 } from './record-codec.js';
@@ -33,7 +33,7 @@ import { recordFields, recordFromCore, recordFromHash, recordFromPairs } from '.
 import { ReadCoalescer } from './read-coalescer.js';
 import {
   ADD_SESSION, ADD_SESSION_LOCAL, CLAIM_HASH, CLEANUP_RECORD, CONSUME, CONSUME_VIA_POINTER, DELETE_IF_EQUAL, DELETE_RECORD,
-  INDEX_ADD, READ_POINTED, PUT_LOCAL, REVOKE_ONE, REVOKE_VIA_POINTER, REVOKE_WHERE, SET_GROW, SUBJECT_RANGE, WRITE_RECORD, ZADD_GROW,
+  INDEX_ADD, KEEP_LIFECYCLE, READ_POINTED, PUT_LOCAL, REVOKE_ONE, REVOKE_VIA_POINTER, REVOKE_WHERE, SET_GROW, SUBJECT_RANGE, WRITE_RECORD, ZADD_GROW,
   type LuaScript,
 } from './redis-scripts.js';
 
@@ -211,9 +211,10 @@ export class RedisTokenStore implements TokenStore {
         return;
       }
       const { s, previous } = await this.#prepareWrite(record);
-      if (previous !== undefined) await this.#removeRecord(previous, record.id);
+      // The version filed under another subject, as it was when deleted: its lifecycle carries over.
+      const moved = previous === undefined ? undefined : await this.#removeRecord(previous, record.id);
       await this.#eval(WRITE_RECORD, [this.#keys.record(s, record.id), this.#keys.subjectIndex(s)],
-        [record.id, String(record.issuedAt), this.#expireAt(record), ...recordFields(record)]);
+        [record.id, String(record.issuedAt), this.#expireAt(record), ...recordFields(keepLifecycle(record, moved))]);
     });
   }
 
@@ -500,12 +501,22 @@ export class RedisTokenStore implements TokenStore {
         return { added: true, evicted: reply.slice(1).map(String) };
       }
       const { s, previous } = await this.#prepareWrite(record);
+      const before = previous === undefined ? undefined : await this.#readRecord(previous, record.id);
       const reply = await this.#eval(ADD_SESSION, [this.#keys.subjectIndex(s), this.#keys.record(s, record.id)], [
         this.#keys.recordPrefix(s), record.id, record.kind, String(now), max, policy,
-        record.id, String(record.issuedAt), this.#expireAt(record), ...recordFields(record),
+        record.id, String(record.issuedAt), this.#expireAt(record), ...recordFields(keepLifecycle(record, before)),
       ]) as Array<string | number>;
       if (Number(reply[0]) === 1) {
-        if (previous !== undefined) await this.#removeRecord(previous, record.id);
+        if (previous !== undefined) {
+          // A revocation or consumption of the old version since it was read still carries over.
+          const moved = await this.#removeRecord(previous, record.id);
+          if (moved?.revokedAt !== undefined || moved?.consumedAt !== undefined) {
+            await this.#eval(KEEP_LIFECYCLE, [this.#keys.record(s, record.id)], [
+              moved.revokedAt === undefined ? '' : String(moved.revokedAt), moved.revokedReason === undefined ? '0' : '1',
+              moved.revokedReason ?? '', moved.consumedAt === undefined ? '' : String(moved.consumedAt),
+            ]);
+          }
+        }
         return { added: true, evicted: reply.slice(2).map(String) };
       }
       // Rejected: undo what #prepareWrite changed (best effort), so the stored record reads as before.

@@ -37,7 +37,14 @@ export interface SqliteTokenStoreOptions extends TokenStoreOptions {
 
 const COLUMNS = 'id, hash, kind, subject, client_id, family_id, device_id, issued_at, expires_at, revoked_at, revoked_reason, consumed_at, record';
 const VALUES = COLUMNS.split(', ').map((c) => `@${c}`).join(', ');
-const UPDATES = COLUMNS.split(', ').filter((c) => c !== 'id').map((c) => `${c} = excluded.${c}`).join(', ');
+// Revocation and consumption are one-way: a new version of a stored record keeps them (SET
+// expressions read the row as it was before the update).
+const KEPT_LIFECYCLE: Record<string, string> = {
+  revoked_at: 'COALESCE(revoked_at, excluded.revoked_at)',
+  revoked_reason: 'CASE WHEN revoked_at IS NULL THEN excluded.revoked_reason ELSE revoked_reason END',
+  consumed_at: 'COALESCE(consumed_at, excluded.consumed_at)',
+};
+const UPDATES = COLUMNS.split(', ').filter((c) => c !== 'id').map((c) => `${c} = ${KEPT_LIFECYCLE[c] ?? `excluded.${c}`}`).join(', ');
 const T = 'cjwt_tokens';
 
 /**

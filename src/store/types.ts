@@ -137,6 +137,10 @@ export interface TokenStore {
   /**
    * Inserts or replaces a record by id. A different record with the same `hash` rejects with
    * `StoreConflict` (`ERR_STORE_CONFLICT`); a malformed record with `StoreInputInvalid`.
+   * Revocation and consumption are one-way: replacing a stored record keeps its `revokedAt`,
+   * `revokedReason` and `consumedAt` (the new version's own values apply only where the stored
+   * one has none), so no new version of a revoked or used token can make it live again. The same
+   * holds for `addSession`.
    */
   put(record: TokenRecord, options?: StoreCallOptions): Promise<void>;
   /** The record with this id, or undefined. */
