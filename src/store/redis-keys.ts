@@ -8,6 +8,7 @@
  * | `P{s:S}:z` | sorted set | the subject's record ids, score `issuedAt` |
  * | `P{i:I}` | string | id pointer: S of the record with this id |
  * | `P{h:H}` | string | hash pointer: S followed by the record's id |
+ * | `P{h:H}:l` | string | cluster only: claim lease of the hash pointer, for one call's deadline |
  * | `P{f:F}:z` | sorted set | the family's members (id + S), score `issuedAt` |
  * | `P{g}:z` | sorted set | every record's member (id + S), score `issuedAt` |
  * | `P{g}:x` | sorted set | every record's member, score `expiresAt` (for cleanup) |
@@ -67,6 +68,11 @@ export class RedisKeys {
 
   hashPointer(hash: string): string {
     return `${this.prefix}{h:${pointerTag(hash)}}`;
+  }
+
+  /** Cluster only: the claim lease of a hash pointer (same slot), held while its record is written. */
+  hashClaimLease(hash: string): string {
+    return `${this.hashPointer(hash)}:l`;
   }
 
   familyIndex(familyId: string): string {

@@ -348,14 +348,23 @@ return 1
 `);
 
 /**
- * KEYS: hash pointer. ARGV: value (S..id), id length, expireAtMs, expected ('' = claim).
+ * Cluster only. KEYS: hash pointer, its claim lease. ARGV: value (S..id), id length, expireAtMs,
+ * expected ('' = claim), leaseMs.
  * Claim: sets the pointer when it is free or names the same id; otherwise returns the holder.
- * With `expected`: replaces the pointer only if it still holds `expected` (a stale holder).
+ * With `expected`: replaces the pointer only if it still holds `expected` (a holder whose record
+ * is gone or carries another hash now) and no other claim is in flight; returns 'L' when one is.
+ * A successful claim takes the lease for leaseMs: until then the claimer may still be writing its
+ * record in another slot, so a missing record does not yet make its pointer stale.
  */
 export const CLAIM_HASH = script('claim_hash', `
 local cur = redis.call('GET', KEYS[1])
 local ok
-if ARGV[4] ~= '' then ok = (cur == ARGV[4])
+if ARGV[4] ~= '' then
+  ok = (cur == ARGV[4])
+  if ok then
+    local lease = redis.call('GET', KEYS[2])
+    if lease and lease ~= ARGV[1] then return 'L' end
+  end
 else ok = (not cur) or cur == ARGV[1] or (#cur == #ARGV[1] and string.sub(cur, 44) == string.sub(ARGV[1], 44)) end
 if ok then
   -- Only gains time: a rewrite with a shorter expiry (perhaps one later refused) must not cut
@@ -364,6 +373,7 @@ if ok then
   local t = redis.call('PEXPIRETIME', KEYS[1])
   if t > at then at = t end
   redis.call('SET', KEYS[1], ARGV[1], 'PXAT', at)
+  redis.call('SET', KEYS[2], ARGV[1], 'PX', ARGV[5])
   return false
 end
 return cur

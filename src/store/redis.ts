@@ -263,9 +263,12 @@ export class RedisTokenStore implements TokenStore {
     const key = this.#keys.hashPointer(hash);
     const value = encodeHashPointer(s, record.id);
     let expected = '';
+    // The lease outlives this call's deadline, by which the record is written or the call failed.
+    const leaseMs = Math.max(1, Math.ceil(this.#timeoutMs));
     for (let attempt = 0; attempt < 3; attempt++) {
-      const holder = await this.#eval(CLAIM_HASH, [key], [value, record.id.length, expireAt, expected]);
+      const holder = await this.#eval(CLAIM_HASH, [key, this.#keys.hashClaimLease(hash)], [value, record.id.length, expireAt, expected, leaseMs]);
       if (holder === null) return;
+      if (holder === 'L') throw new StoreConflict('token hash is being claimed concurrently');
       const other = decodeHashPointer(String(holder));
       // A pointer whose record is gone or carries another hash now is stale: take it over.
       const otherRecord = other === undefined ? undefined : await this.#readRecord(other.s, other.id);
