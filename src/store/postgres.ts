@@ -309,12 +309,6 @@ export class PostgresTokenStore implements TokenStore {
   }
 
   /**
-   * Runs one call: closed check, schema, deadline, error translation, and one pooled connection
-   * for the call. At the deadline the connection is destroyed rather than returned, so a hung
-   * statement never holds a pool slot past its call.
-   */
-  /** The one record a unique key selects, through a named (server-side prepared) statement. */
-  /**
    * Runs a write; when another record holds the hash but expired at or before `now` minus
    * retention (gone for every reader), deletes it and runs the write once more, handing the hash
    * over as the other backends do. Each statement runs on its own, so the failed one left nothing.
@@ -341,6 +335,7 @@ export class PostgresTokenStore implements TokenStore {
   async #selectMany<R, T>(lookup: keyof PostgresStatements['lookups'], keys: string[], fromRow: (row: R) => T): Promise<Array<T | undefined>> {
     const one = keys.length === 1;
     const statement = this.#sql.lookups[lookup];
+    const digests = keys.map(stringKey);
     const connection = await this.#checkout();
     const deadline = setTimeout(() => connection.release(new Error('batch deadline passed')), this.#timeoutMs);
     let rows: Array<R & { k: Buffer }>;
@@ -348,7 +343,7 @@ export class PostgresTokenStore implements TokenStore {
       rows = (await connection.client.query<R & { k: Buffer }>({
         name: `${this.#tables.prefix}${lookup}${one ? '' : '_many'}`,
         text: one ? statement.one : statement.many,
-        values: [one ? stringKey(keys[0] as string) : keys.map(stringKey)],
+        values: [one ? digests[0] : digests],
       })).rows;
       connection.release();
     } catch (err) {
@@ -360,7 +355,7 @@ export class PostgresTokenStore implements TokenStore {
     if (one) return [rows[0] === undefined ? undefined : fromRow(rows[0])];
     const found = new Map<string, T>();
     for (const row of rows) found.set(row.k.toString('latin1'), fromRow(row));
-    return keys.map((key) => found.get(stringKey(key).toString('latin1')));
+    return digests.map((key) => found.get(key.toString('latin1')));
   }
 
   /** As {@link #call}, for reads that go through a coalescer, whose batch takes its own connection. */
@@ -373,6 +368,11 @@ export class PostgresTokenStore implements TokenStore {
     });
   }
 
+  /**
+   * Runs one call: closed check, schema, deadline, error translation, and one pooled connection
+   * for the call. At the deadline the connection is destroyed rather than returned, so a hung
+   * statement never holds a pool slot past its call.
+   */
   #call<T>(
     op: string,
     key: string | undefined,
