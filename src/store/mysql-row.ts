@@ -3,8 +3,7 @@
  * travels as a bound parameter; only column names and fixed SQL fragments are spliced.
  */
 import { createHash } from 'node:crypto';
-import { StoreInputInvalid } from '../jose/errors.js';
-import { isWellFormedString } from './lookup-key.js';
+import { filterCanMatch } from './lookup-key.js';
 import { decodeRecord, filterNeedsRecordCheck } from './record-codec.js';
 import type { TokenFilter, TokenRecord } from './types.js';
 
@@ -64,7 +63,8 @@ export interface TokenRow {
   consumed_at: number | string | null;
 }
 
-const text = (value: Buffer | string): string => (typeof value === 'string' ? value : value.toString('utf8'));
+/** A binary column's value as text (mysql2 hands BLOBs back as Buffers, strings as they are). */
+export const text = (value: Buffer | string): string => (typeof value === 'string' ? value : value.toString('utf8'));
 
 /** Rebuilds a record from its row (the JSON document plus the lifecycle columns). */
 export function rowToRecord(row: TokenRow): TokenRecord {
@@ -94,8 +94,7 @@ export interface SqlCondition {
 export function filterCondition(filter: TokenFilter, now: number): SqlCondition {
   const parts: string[] = [];
   const params: SqlValue[] = [];
-  const strings = [filter.subject, filter.familyId, filter.clientId, filter.kind, filter.deviceId];
-  if (strings.some((value) => value !== undefined && !isWellFormedString(value))) return { sql: '1 = 0', params, exact: true };
+  if (!filterCanMatch(filter)) return { sql: '1 = 0', params, exact: true };
   if (filter.subject !== undefined) {
     parts.push('subject_digest = ? AND subject = ?');
     params.push(digest(filter.subject), bytes(filter.subject));
@@ -128,10 +127,8 @@ export function filterCondition(filter: TokenFilter, now: number): SqlCondition 
       parts.push('revoked_at IS NULL AND expires_at <= ?');
       params.push(now);
       break;
-    case undefined:
-      break;
     default:
-      throw new StoreInputInvalid('filter.status must be active, revoked or expired');
+      break;
   }
   return { sql: parts.length === 0 ? '1 = 1' : parts.join(' AND '), params, exact: !filterNeedsRecordCheck(filter) };
 }

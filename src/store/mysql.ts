@@ -15,7 +15,7 @@ import { upsertRecord } from './mysql-upsert.js';
 import { cleanupTime } from './store-call.js';
 import { isWellFormedString, lookupable } from './lookup-key.js';
 import {
-  READ_COLUMNS, bytes, digest, filterCondition, rowToRecord, withoutLifecycleFields,
+  READ_COLUMNS, bytes, digest, filterCondition, rowToRecord, text, withoutLifecycleFields,
   type SqlCondition, type TokenRow,
 } from './mysql-row.js';
 import { mysqlTables, runMySqlMigrations } from './mysql-schema.js';
@@ -138,7 +138,7 @@ export class MySqlTokenStore implements TokenStore {
   async put(record: TokenRecord, options?: StoreCallOptions): Promise<void> {
     validateRecord(record);
     const encoded = encodeRecord(withoutLifecycleFields(record));
-    await this.#call('put', recordKey(record), options, (conn) =>
+    await this.#call('put', idKey(record.id), options, (conn) =>
       upsertRecord(conn, this.#tables.tokens, record, encoded, callNow(options) - this.#retentionMs));
   }
 
@@ -162,7 +162,7 @@ export class MySqlTokenStore implements TokenStore {
     return this.#call('delete', idKey(id), options, async (conn) => {
       if (!lookupable(id, 'id')) return false;
       const [result] = await conn.execute<ResultSetHeader>(
-        `DELETE FROM ${this.#tables.tokens} WHERE id_digest = ? AND id = ?`, [digest(id), bytes(id)]);
+        `DELETE FROM ${this.#tables.tokens} WHERE id_digest = ? AND id = ?`, exactKey(id));
       return result.affectedRows > 0;
     });
   }
@@ -209,11 +209,12 @@ export class MySqlTokenStore implements TokenStore {
     return this.#call('revoke', idKey(id), options, async (conn) => {
       if (!lookupable(id, 'id')) return { revoked: false, reason: 'not_found' };
       const now = callNow(options);
+      const key = exactKey(id);
       const [result] = await conn.execute<ResultSetHeader>(
         `UPDATE ${this.#tables.tokens} SET revoked_at = ?, revoked_reason = ? WHERE id_digest = ? AND id = ? AND revoked_at IS NULL`,
-        [now, reason === undefined ? null : bytes(reason), digest(id), bytes(id)]);
+        [now, reason === undefined ? null : bytes(reason), ...key]);
       if (result.affectedRows > 0) return { revoked: true, revokedAt: now };
-      const revokedAt = await this.#revokedAt(conn, id);
+      const revokedAt = await this.#revokedAt(conn, key);
       // null: present and unrevoked, i.e. deleted and put again between our two statements.
       if (revokedAt === undefined || revokedAt === null) return { revoked: false, reason: 'not_found' };
       return { revoked: false, reason: 'already_revoked', revokedAt };
@@ -254,20 +255,21 @@ export class MySqlTokenStore implements TokenStore {
     validateRecord(record);
     validateSessionLimit(max, policy);
     const encoded = encodeRecord(withoutLifecycleFields(record));
-    return this.#call('addSession', recordKey(record), options, (conn, abort) =>
+    const [subjectDigest, subject] = exactKey(record.subject);
+    return this.#call('addSession', idKey(record.id), options, (conn, abort) =>
       inTransaction(conn, abort, async (): Promise<AddSessionResult> => {
         const now = callNow(options);
         // The subject's lock row serialises concurrent addSession calls for that subject across
         // processes; it is held until COMMIT/ROLLBACK.
         await conn.execute(
           `INSERT INTO ${this.#tables.sessionLocks} (subject_digest) VALUES (?) ON DUPLICATE KEY UPDATE subject_digest = subject_digest`,
-          [digest(record.subject)]);
+          [subjectDigest]);
         // A locking read sees every commit made before we got the lock, whatever the snapshot.
         const [rows] = await conn.execute<RowDataPacket[]>(
           `SELECT id, issued_at FROM ${this.#tables.tokens} WHERE subject_digest = ? AND subject = ? AND kind = ?
              AND revoked_at IS NULL AND expires_at > ? AND id_digest <> ? FOR UPDATE`,
-          [digest(record.subject), bytes(record.subject), bytes(record.kind), now, digest(record.id)]);
-        const live = rows.map((row) => ({ id: asText(row.id as Buffer | string), issuedAt: Number(row.issued_at) }));
+          [subjectDigest, subject, bytes(record.kind), now, digest(record.id)]);
+        const live = rows.map((row) => ({ id: text(row.id as Buffer | string), issuedAt: Number(row.issued_at) }));
         const evicted: string[] = [];
         if (live.length >= max) {
           if (policy === 'reject') return { added: false, reason: 'max_sessions_exceeded', live: live.length };
@@ -283,12 +285,13 @@ export class MySqlTokenStore implements TokenStore {
     return this.#call('consume', hashKey(hash), options, async (conn) => {
       if (!lookupable(hash, 'hash')) return { consumed: false, reason: 'not_found' };
       const now = callNow(options);
+      const key = exactKey(hash);
       // One conditional UPDATE: InnoDB's row lock lets exactly one caller see affectedRows = 1.
       const [result] = await conn.execute<ResultSetHeader>(
         `UPDATE ${this.#tables.tokens} SET consumed_at = ?
          WHERE hash_digest = ? AND hash = ? AND consumed_at IS NULL AND revoked_at IS NULL AND expires_at > ?`,
-        [now, digest(hash), bytes(hash), now]);
-      const row = await this.#rowByHash(conn, hash);
+        [now, ...key, now]);
+      const row = await this.#rowByHash(conn, key);
       if (!row) return { consumed: false, reason: 'not_found' };
       const record = rowToRecord(row);
       if (result.affectedRows > 0) return { consumed: true, record };
@@ -398,16 +401,16 @@ export class MySqlTokenStore implements TokenStore {
     }
   }
 
-  async #rowByHash(conn: PoolConnection, hash: string): Promise<Row | undefined> {
+  async #rowByHash(conn: PoolConnection, key: ExactKey): Promise<Row | undefined> {
     const [rows] = await conn.execute<Row[]>(
-      `SELECT ${READ_COLUMNS} FROM ${this.#tables.tokens} WHERE hash_digest = ? AND hash = ?`, [digest(hash), bytes(hash)]);
+      `SELECT ${READ_COLUMNS} FROM ${this.#tables.tokens} WHERE hash_digest = ? AND hash = ?`, key);
     return rows[0];
   }
 
   /** undefined: no such record; null: present and not revoked; a number: revoked then. */
-  async #revokedAt(conn: PoolConnection, id: string): Promise<number | null | undefined> {
+  async #revokedAt(conn: PoolConnection, key: ExactKey): Promise<number | null | undefined> {
     const [rows] = await conn.execute<RowDataPacket[]>(
-      `SELECT revoked_at FROM ${this.#tables.tokens} WHERE id_digest = ? AND id = ?`, [digest(id), bytes(id)]);
+      `SELECT revoked_at FROM ${this.#tables.tokens} WHERE id_digest = ? AND id = ?`, key);
     const row = rows[0];
     if (!row) return undefined;
     return row.revoked_at === null ? null : Number(row.revoked_at);
@@ -436,16 +439,14 @@ function checkReason(reason: unknown): void {
   }
 }
 
-function recordKey(record: TokenRecord): string | undefined {
-  const id = (record as Partial<TokenRecord> | null)?.id;
-  return typeof id === 'string' ? idKey(id) : undefined;
-}
-
+// Called after validateFilter, so subject is a string when present.
 function filterKey(filter: TokenFilter): string | undefined {
-  const subject = (filter as TokenFilter | null)?.subject;
-  return typeof subject === 'string' ? idKey(subject) : undefined;
+  return filter.subject === undefined ? undefined : idKey(filter.subject);
 }
 
-function asText(value: Buffer | string): string {
-  return typeof value === 'string' ? value : value.toString('utf8');
+/** Bound values selecting one string exactly: its digest (for the index), then its bytes. */
+type ExactKey = [Buffer, Buffer];
+
+function exactKey(value: string): ExactKey {
+  return [digest(value), bytes(value)];
 }
