@@ -7,8 +7,8 @@ import { StoreConflict } from '../jose/errors.js';
 import { MultiIndex } from './multi-index.js';
 import { startBackgroundSweep, type BackgroundSweep } from './store-lifecycle.js';
 import {
-  closedError, compareRecords, consumeRefusal, decodeCursor, encodeJson, hashKey, idKey, isLive, matchesFilter,
-  normalizeLimit, pageFromSorted, resolveStoreOptions, sessionsToEvict, throwIfAborted, toStorageError,
+  closedError, compareRecords, consumeRefusal, decodeCursor, encodeJson, hashKey, isLive, matchesFilter,
+  normalizeLimit, pageFromSorted, resolveStoreOptions, sessionsToEvict, throwIfAborted,
   validateFilter, validateRecord, validateSessionLimit,
 } from './record-codec.js';
 import { callNow, cleanupTime } from './store-call.js';
@@ -261,12 +261,8 @@ export class MemoryTokenStore implements TokenStore {
   }
 
   #enter(op: string, key: string | undefined, options: StoreCallOptions | undefined): void {
-    try {
-      if (this.#closed) throw closedError(op, this.backend);
-      throwIfAborted(op, key === undefined ? undefined : idKey(key), options);
-    } catch (err) {
-      throw toStorageError(op, key, err);
-    }
+    if (this.#closed) throw closedError(op, this.backend);
+    throwIfAborted(op, key, options);
   }
 
   // Records past expiry + retention count as gone even before the sweep removes them.

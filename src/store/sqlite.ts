@@ -249,7 +249,7 @@ export class SqliteTokenStore implements TokenStore {
 
   #enter(op: string, key: string | undefined, options: StoreCallOptions | undefined): void {
     if (this.#closed) throw closedError(op, this.backend);
-    throwIfAborted(op, key === undefined ? undefined : idKey(key), options);
+    throwIfAborted(op, key, options);
   }
 
   #run<R>(op: string, key: string | undefined, work: () => R): R {

@@ -51,14 +51,25 @@ export function callNow(options: StoreCallOptions | undefined): number {
   return now === undefined ? Date.now() : Math.floor(now);
 }
 
+// Keys are formatted from caller input before it is validated, so this must never throw: a value
+// without a string form (Object.create(null)) would escape as a TypeError, not a typed error.
+function keyText(value: unknown): string {
+  if (typeof value === 'string') return value;
+  try {
+    return String(value);
+  } catch {
+    return `<${typeof value}>`;
+  }
+}
+
 /** A key for error messages that identifies a token hash without repeating it whole. */
 export function hashKey(hash: string): string {
-  return `hash:${String(hash).slice(0, 8)}…`;
+  return `hash:${keyText(hash).slice(0, 8)}…`;
 }
 
 /** A key for error messages: ids are not secrets, but a 10 KB id would drown the message. */
 export function idKey(id: string): string {
-  const text = String(id);
+  const text = keyText(id);
   return text.length > 64 ? `${text.slice(0, 64)}…` : text;
 }
 
@@ -67,10 +78,13 @@ export function abortedError(op: string, key: string | undefined, signal: AbortS
   return new StorageError({ op, key, detail: 'aborted', cause: signal.reason });
 }
 
-/** Throws the StorageError of an already aborted signal (the check synchronous stores need). */
+/**
+ * Throws the StorageError of an already aborted signal (the check synchronous stores need).
+ * `key` is formatted with {@link idKey} only then, so calls that go on pay nothing for it.
+ */
 export function throwIfAborted(op: string, key: string | undefined, options: StoreCallOptions | undefined): void {
   const signal = options?.signal;
-  if (signal?.aborted) throw abortedError(op, key, signal);
+  if (signal?.aborted) throw abortedError(op, key === undefined ? undefined : idKey(key), signal);
 }
 
 /**

@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { describe, it } from 'node:test';
+import { StoreInputInvalid } from '../../src/jose/errors.js';
 import { MemoryTokenStore } from '../../src/store/memory.js';
 import { runConformanceSuite } from './conformance.js';
 
@@ -29,6 +30,16 @@ describe('MemoryTokenStore specifics', () => {
     await new Promise((resolve) => setTimeout(resolve, 80));
     assert.equal(store.size, 1);
     assert.equal((await store.get('kept'))?.id, 'kept');
+    await store.close();
+  });
+
+  it('an id or hash with no string form is StoreInputInvalid, not a TypeError', async () => {
+    const store = new MemoryTokenStore({ sweepIntervalMs: 0 });
+    const bad = Object.create(null) as string;
+    await assert.rejects(store.put({ id: bad, kind: 'access', subject: 's', issuedAt: 1, expiresAt: 2 }), StoreInputInvalid);
+    await assert.rejects(store.get(bad), StoreInputInvalid);
+    await assert.rejects(store.getByHash(bad), StoreInputInvalid);
+    await assert.rejects(store.consume(bad), StoreInputInvalid);
     await store.close();
   });
 });

@@ -195,6 +195,14 @@ describe('RedisTokenStore specifics', { timeout: 60_000 }, () => {
     assert.equal(await elsewhere.get('mover'), undefined, 'prefixes separate stores');
   });
 
+  it('an id or hash with no string form is StoreInputInvalid, not a TypeError', async () => {
+    const bad = Object.create(null) as string;
+    await assert.rejects(store.get(bad), StoreInputInvalid);
+    await assert.rejects(store.getByHash(bad), StoreInputInvalid);
+    await assert.rejects(store.isRevoked(bad), StoreInputInvalid);
+    await assert.rejects(store.consume(bad), StoreInputInvalid);
+  });
+
   it('a prefix with braces is rejected', () => {
     assert.throws(() => new RedisTokenStore({ client, prefix: 'a{b}:' }), StoreInputInvalid);
   });

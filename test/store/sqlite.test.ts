@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { createRequire } from 'node:module';
 import type BetterSqlite3 from 'better-sqlite3';
-import { StorageError } from '../../src/jose/errors.js';
+import { StorageError, StoreInputInvalid } from '../../src/jose/errors.js';
 import { SqliteTokenStore } from '../../src/store/sqlite.js';
 import { SQLITE_SCHEMA_VERSION } from '../../src/store/sqlite-schema.js';
 import { runConformanceSuite } from './conformance.js';
@@ -79,6 +79,16 @@ describe('SqliteTokenStore specifics', () => {
     const store = await SqliteTokenStore.open(':memory:');
     await store.put({ id: 'm', kind: 'access', subject: 's', issuedAt: 1, expiresAt: Date.now() + 1000 });
     assert.equal((await store.get('m'))?.subject, 's');
+    await store.close();
+  });
+
+  it('an id or hash with no string form is StoreInputInvalid, not a TypeError', async () => {
+    const store = await SqliteTokenStore.open(':memory:', { sweepIntervalMs: 0 });
+    const bad = Object.create(null) as string;
+    await assert.rejects(store.put({ id: bad, kind: 'access', subject: 's', issuedAt: 1, expiresAt: 2 }), StoreInputInvalid);
+    await assert.rejects(store.get(bad), StoreInputInvalid);
+    await assert.rejects(store.getByHash(bad), StoreInputInvalid);
+    await assert.rejects(store.consume(bad), StoreInputInvalid);
     await store.close();
   });
 });
