@@ -3,7 +3,7 @@
  * base64url.ts does, and the bounded cache of parsed protected headers.
  */
 import { Buffer } from 'node:buffer';
-import { JWSInvalid } from './errors.js';
+import { JWSInvalid, type JoseError } from './errors.js';
 import type { JWSHeader } from './jws-header.js';
 
 const ALPHABET = /^[A-Za-z0-9_-]*$/;
@@ -22,21 +22,32 @@ export function isCanonicalSegment(segment: string): boolean {
   return (last & (rem === 2 ? 0x0f : 0x03)) === 0;
 }
 
-/** Strictly decodes one token segment. @throws {JWSInvalid} when it is not canonical base64url. */
-export function decodeSegment(segment: string, what: string): Buffer {
-  if (!isCanonicalSegment(segment)) throw new JWSInvalid(`${what} is not valid base64url`);
+/** The error a malformed segment reports: JWS, JWE and JWT callers each name their own. */
+export type MalformedError = new (message: string) => JoseError;
+
+/**
+ * Strictly decodes one token segment.
+ *
+ * @throws {JWSInvalid} (or `Invalid`) when it is not canonical base64url.
+ */
+export function decodeSegment(segment: string, what: string, Invalid: MalformedError = JWSInvalid): Buffer {
+  if (!isCanonicalSegment(segment)) throw new Invalid(`${what} is not valid base64url`);
   return Buffer.from(segment, 'base64url');
 }
 
-/** Parses a JSON object from bytes. @throws {JWSInvalid} when it is not JSON or not an object. */
-export function parseJSONObject(bytes: Buffer | string, what: string): Record<string, unknown> {
+/**
+ * Parses a JSON object from bytes.
+ *
+ * @throws {JWSInvalid} (or `Invalid`) when it is not JSON or not an object.
+ */
+export function parseJSONObject(bytes: Buffer | string, what: string, Invalid: MalformedError = JWSInvalid): Record<string, unknown> {
   let parsed: unknown;
   try {
     parsed = JSON.parse(typeof bytes === 'string' ? bytes : bytes.toString('utf8'));
   } catch {
-    throw new JWSInvalid(`${what} is not valid JSON`);
+    throw new Invalid(`${what} is not valid JSON`);
   }
-  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw new JWSInvalid(`${what} must be a JSON object`);
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw new Invalid(`${what} must be a JSON object`);
   return parsed as Record<string, unknown>;
 }
 

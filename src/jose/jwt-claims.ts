@@ -8,6 +8,7 @@ import type { JWSAlgorithm } from './algorithms.js';
 import { parseDuration } from './duration.js';
 import { JoseError, JWTClaimValidationFailed, JWTExpired, JWTInvalid } from './errors.js';
 import type { JWSHeader } from './jws-header.js';
+import { parseJSONObject } from './jws-segments.js';
 
 /** A JWT claims set. Times are NumericDate: seconds since the epoch. */
 export interface JWTClaims {
@@ -106,14 +107,7 @@ export function assertClaimTypes(claims: Record<string, unknown>): void {
  * @throws {JWTInvalid} when it is not JSON or not a JSON object.
  */
 export function parseClaimsPayload(bytes: Buffer): JWTClaims {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(bytes.toString('utf8'));
-  } catch {
-    throw new JWTInvalid('JWT payload is not valid JSON');
-  }
-  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw new JWTInvalid('JWT payload must be a JSON object');
-  return parsed as JWTClaims;
+  return parseJSONObject(bytes, 'JWT payload', JWTInvalid) as JWTClaims;
 }
 
 /** A compiled claims builder: copies the caller's claims and fills in the registered ones. */

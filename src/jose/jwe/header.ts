@@ -2,9 +2,9 @@
  * JWE header handling: parsing the protected header, joining the three header sources, `crit`,
  * and placing key-management parameters where the JOSE Cookbook puts them.
  */
-import { Buffer } from 'node:buffer';
+import type { Buffer } from 'node:buffer';
 import { JOSENotSupported, JWEInvalid } from '../errors.js';
-import { isCanonicalSegment } from '../jws-segments.js';
+import { decodeSegment as decodeJOSESegment, parseJSONObject } from '../jws-segments.js';
 import type { JWEHeader } from './types.js';
 
 /**
@@ -12,8 +12,7 @@ import type { JWEHeader } from './types.js';
  * check is the JWS layer's (alphabet, length, unused trailing bits).
  */
 export function decodeSegment(value: string, what: string): Buffer {
-  if (!isCanonicalSegment(value)) throw new JWEInvalid(`${what} is not valid base64url`);
-  return Buffer.from(value, 'base64url');
+  return decodeJOSESegment(value, what, JWEInvalid);
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {
@@ -22,15 +21,7 @@ function isObject(value: unknown): value is Record<string, unknown> {
 
 /** Decodes and parses the protected header (a JSON object). */
 export function parseProtectedHeader(b64: string): JWEHeader {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(decodeSegment(b64, 'protected header').toString('utf8'));
-  } catch (err) {
-    if (err instanceof JWEInvalid) throw err;
-    throw new JWEInvalid('protected header is not valid JSON');
-  }
-  if (!isObject(parsed)) throw new JWEInvalid('protected header must be a JSON object');
-  return parsed as JWEHeader;
+  return parseJSONObject(decodeSegment(b64, 'protected header'), 'protected header', JWEInvalid) as JWEHeader;
 }
 
 /** Validates an unprotected header member of JSON serialization. */
