@@ -124,7 +124,9 @@ export class MemoryTokenStore implements TokenStore {
   async put(record: TokenRecord, options?: StoreCallOptions): Promise<void> {
     this.#enter('put', record?.id, options);
     validateRecord(record);
-    this.#insert(toEntry(record), callNow(options));
+    const entry = toEntry(record);
+    this.#checkHashFree(entry, callNow(options));
+    this.#insert(entry);
   }
 
   async get(id: string, options?: StoreCallOptions): Promise<TokenRecord | undefined> {
@@ -226,7 +228,7 @@ export class MemoryTokenStore implements TokenStore {
         evicted.push(old.id);
       }
     }
-    this.#insert(entry, now);
+    this.#insert(entry);
     return { added: true, evicted };
   }
 
@@ -268,7 +270,7 @@ export class MemoryTokenStore implements TokenStore {
   // Records past expiry + retention count as gone even before the sweep removes them.
   #present(entry: Entry | undefined, options: StoreCallOptions | undefined): Entry | undefined {
     if (entry === undefined) return undefined;
-    return entry.expiresAt + this.#retentionMs <= (callNow(options)) ? undefined : entry;
+    return entry.expiresAt + this.#retentionMs <= callNow(options) ? undefined : entry;
   }
 
   #candidates(filter: TokenFilter): Iterable<Entry> {
@@ -294,8 +296,8 @@ export class MemoryTokenStore implements TokenStore {
     throw new StoreConflict('another record already has this token hash');
   }
 
-  #insert(entry: Entry, now: number): void {
-    this.#checkHashFree(entry, now);
+  // Callers check the hash with #checkHashFree first.
+  #insert(entry: Entry): void {
     const previous = this.#byId.get(entry.id);
     if (previous !== undefined) {
       // Revocation and consumption are one-way: a new version of the record keeps them.

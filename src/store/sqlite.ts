@@ -6,7 +6,7 @@
  */
 import { createRequire } from 'node:module';
 import type BetterSqlite3 from 'better-sqlite3';
-import { StorageError, StoreConflict } from '../jose/errors.js';
+import { StoreConflict } from '../jose/errors.js';
 import {
   closedError, consumeRefusal, decodeCursor, hashKey, idKey, matchesFilter, normalizeLimit, pageFromSorted,
   resolveStoreOptions, sessionsToEvict, throwIfAborted, toStorageError, validateFilter, validateRecord,
@@ -93,7 +93,7 @@ export class SqliteTokenStore implements TokenStore {
       return new SqliteTokenStore(db, options);
     } catch (err) {
       db?.close();
-      throw new StorageError({ op: 'open', key: path === ':memory:' ? path : undefined, detail: describe(err), cause: err });
+      throw toStorageError('open', path === ':memory:' ? path : undefined, err);
     }
   }
 
@@ -101,7 +101,10 @@ export class SqliteTokenStore implements TokenStore {
     this.#enter('put', record?.id, options);
     validateRecord(record);
     const now = callNow(options);
-    this.#run('put', record.id, () => this.#db.transaction(() => this.#insert(record, now)).immediate());
+    this.#run('put', record.id, () => this.#db.transaction(() => {
+      this.#checkHashFree(record, now);
+      this.#upsert(record);
+    }).immediate());
   }
 
   async get(id: string, options?: StoreCallOptions): Promise<TokenRecord | undefined> {
@@ -185,7 +188,7 @@ export class SqliteTokenStore implements TokenStore {
       return this.#db.transaction(() => {
         const byId = this.#stmt(`${setRevoked} id = ? AND revoked_at IS NULL`);
         let n = 0;
-        for (const record of this.#select({ ...filter }, options)) {
+        for (const record of this.#select(filter, options)) {
           if (record.revokedAt === undefined) n += byId.run(now, reason ?? null, record.id).changes;
         }
         return n;
@@ -211,7 +214,7 @@ export class SqliteTokenStore implements TokenStore {
           evicted.push(old.id);
         }
       }
-      this.#insert(record, now);
+      this.#upsert(record);
       return { added: true, evicted };
     }).immediate());
   }
@@ -270,7 +273,7 @@ export class SqliteTokenStore implements TokenStore {
   }
 
   #horizon(options: StoreCallOptions | undefined): number {
-    return (callNow(options)) - this.#retentionMs;
+    return callNow(options) - this.#retentionMs;
   }
 
   #cleanup(now: number): number {
@@ -309,14 +312,8 @@ export class SqliteTokenStore implements TokenStore {
     throw new StoreConflict('another record already has this token hash');
   }
 
-  #insert(record: TokenRecord, now: number): void {
-    this.#checkHashFree(record, now);
+  // Callers check the hash with #checkHashFree first, in the same transaction.
+  #upsert(record: TokenRecord): void {
     this.#stmt(`INSERT INTO ${T} (${COLUMNS}) VALUES (${VALUES}) ON CONFLICT (id) DO UPDATE SET ${UPDATES}`).run(recordParams(record));
   }
-}
-
-function describe(err: unknown): string {
-  const code = (err as { code?: unknown } | null)?.code;
-  const message = err instanceof Error ? err.message : String(err);
-  return `${typeof code === 'string' ? `${code}: ` : ''}${message.slice(0, 200)}`;
 }
