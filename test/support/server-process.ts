@@ -20,6 +20,18 @@ export interface ServerLifecycle {
   restart(): Promise<void>;
 }
 
+/** A running database test server (PostgreSQL, MariaDB) that can also play a hung host. */
+export interface DatabaseServer extends ServerLifecycle {
+  /** URL of the test database, with credentials; the server listens on 127.0.0.1 only. */
+  url: string;
+  port: number;
+  dataDir: string;
+  /** SIGSTOP to the server, resolved once it has stopped: connections stay open but nothing answers. */
+  pause(): Promise<void>;
+  /** SIGCONT to what `pause()` stopped. */
+  resume(): void;
+}
+
 /**
  * Binds `port` (0: any) on 127.0.0.1, closes it again and resolves to the port that was bound.
  * @example

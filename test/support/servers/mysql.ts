@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { Connection as MySqlConnection } from 'mysql2/promise';
-import { ServerProcess, freePort, pollUntilReady, sleep, type ServerLifecycle } from '../server-process.js';
+import { ServerProcess, freePort, pollUntilReady, sleep, type DatabaseServer } from '../server-process.js';
 
 const execFileAsync = promisify(execFile);
 
@@ -19,17 +19,8 @@ export const MYSQL_TEST_DATABASE = 'cjwt_test';
 const TEST_USER = 'cjwt';
 const TEST_PASSWORD = 'cjwt-test-pw';
 
-/** A running MariaDB test server. */
-export interface MySqlServer extends ServerLifecycle {
-  /** `mysql://cjwt:...@127.0.0.1:PORT/cjwt_test` */
-  url: string;
-  port: number;
-  dataDir: string;
-  /** SIGSTOP, resolved once every server thread has stopped: connections stay open, nothing answers (a hung host). */
-  pause(): Promise<void>;
-  /** SIGCONT after {@link MySqlServer.pause}. */
-  resume(): void;
-}
+/** A running MariaDB test server at `mysql://cjwt:...@127.0.0.1:PORT/cjwt_test`. */
+export type MySqlServer = DatabaseServer;
 
 function findBinary(candidates: string[]): string {
   for (const c of candidates) if (existsSync(c)) return c;
@@ -59,7 +50,6 @@ function serverArgs(dir: string, port: number): string[] {
     '--collation-server=utf8mb4_bin',
   ];
 }
-
 
 async function connectRoot(port: number, deadline: number, child: ChildProcess, dir: string): Promise<MySqlConnection> {
   const mysql = await import('mysql2/promise');

@@ -12,7 +12,7 @@ import { mkdtemp, writeFile, chown, readdir, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { ServerProcess, freePort, pollUntilReady, sleep, waitExit, type ServerLifecycle } from '../server-process.js';
+import { ServerProcess, freePort, pollUntilReady, sleep, waitExit, type DatabaseServer } from '../server-process.js';
 
 const execFileAsync = promisify(execFile);
 
@@ -20,18 +20,12 @@ const execFileAsync = promisify(execFile);
 export const POSTGRES_TEST_DATABASE = 'cjwt_test';
 const SUPERUSER = 'postgres';
 
-/** A running PostgreSQL test server. */
-/** The graceful shutdown is a fast one (SIGINT, like `pg_ctl -m fast`); `kill` hits the postmaster only. */
-export interface PostgresServer extends ServerLifecycle {
-  /** `postgres://postgres@127.0.0.1:PORT/cjwt_test` (trust authentication on loopback). */
-  url: string;
-  port: number;
-  dataDir: string;
-  /** SIGSTOP to the postmaster and every backend: connections stay open but nothing answers. */
-  pause(): Promise<void>;
-  /** SIGCONT to the processes `pause()` stopped. */
-  resume(): Promise<void>;
-}
+/**
+ * A running PostgreSQL test server at `postgres://postgres@127.0.0.1:PORT/cjwt_test` (trust
+ * authentication on loopback). The graceful shutdown is a fast one (SIGINT, like
+ * `pg_ctl -m fast`); `kill` hits the postmaster only; `pause` stops the postmaster and every backend.
+ */
+export type PostgresServer = DatabaseServer;
 
 /** The postmaster and its children (backends, background workers), from /proc. */
 async function processTree(rootPid: number): Promise<number[]> {
@@ -196,9 +190,7 @@ export async function startPostgres(): Promise<PostgresServer> {
       paused = await processTree(pid);
       for (const p of paused) process.kill(p, 'SIGSTOP');
     },
-    async resume() {
-      resumePaused();
-    },
+    resume: resumePaused,
   };
 }
 

@@ -24,8 +24,10 @@ export interface StartRedisOptions {
   extraArgs?: string[];
 }
 
-/** A running Redis test server. */
-/** The graceful shutdown is SIGTERM; `stop()` removes the directory only when the harness created it. */
+/**
+ * A running Redis test server. The graceful shutdown is SIGTERM; `stop()` removes the directory
+ * only when the harness created it.
+ */
 export interface RedisServer extends ServerLifecycle {
   /** `redis://127.0.0.1:PORT` */
   url: string;
