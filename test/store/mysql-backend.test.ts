@@ -5,12 +5,12 @@
  */
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { createServer } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import mysql, { type Pool, type RowDataPacket } from 'mysql2/promise';
 import { CjwtError, StorageError } from '../../src/jose/errors.js';
 import { MySqlTokenStore } from '../../src/store/mysql.js';
 import type { TokenRecord } from '../../src/store/types.js';
+import { freePort } from '../support/server-process.js';
 
 const url = process.env.CJWT_TEST_MYSQL_URL;
 const HOUR = 60 * 60 * 1000;
@@ -19,16 +19,6 @@ const record = (id: string, fields: Partial<TokenRecord> = {}): TokenRecord => {
   const now = Date.now();
   return { id, kind: 'access', subject: 'backend-user', issuedAt: now, expiresAt: now + HOUR, ...fields };
 };
-
-async function closedPort(): Promise<number> {
-  return new Promise((resolve) => {
-    const srv = createServer();
-    srv.listen(0, '127.0.0.1', () => {
-      const address = srv.address();
-      srv.close(() => resolve(typeof address === 'object' && address ? address.port : 1));
-    });
-  });
-}
 
 describe('MySqlTokenStore (backend specifics)', () => {
   let pool: Pool;
@@ -87,7 +77,7 @@ describe('MySqlTokenStore (backend specifics)', () => {
     await assert.rejects(MySqlTokenStore.connect('not a url'), invalid);
     await assert.rejects(MySqlTokenStore.connect('postgres://u:p@127.0.0.1/db'), invalid);
     assert.throws(() => new MySqlTokenStore({ pool, tablePrefix: 'x`; DROP TABLE t; --' }), invalid);
-    const port = await closedPort();
+    const port = await freePort();
     const started = Date.now();
     await assert.rejects(
       MySqlTokenStore.connect(`mysql://nobody:secret-pw@127.0.0.1:${port}/nothing`, { operationTimeoutMs: 1000 }),

@@ -5,7 +5,6 @@
  */
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { createServer } from 'node:net';
 import { describe, test } from 'node:test';
 import pg from 'pg';
 import { StorageError, StoreConflict, StoreInputInvalid } from '../../src/jose/errors.js';
@@ -14,6 +13,7 @@ import { PostgresTokenStore } from '../../src/store/postgres.js';
 import { RECORD_COLUMNS, recordParams, stringKey } from '../../src/store/postgres-row.js';
 import { POSTGRES_MIGRATIONS, migratePostgres, tableNames } from '../../src/store/postgres-schema.js';
 import type { TokenRecord } from '../../src/store/types.js';
+import { freePort } from '../support/server-process.js';
 
 const url = process.env.CJWT_TEST_POSTGRES_URL;
 const prefix = (): string => `b${randomBytes(4).toString('hex')}_`;
@@ -23,17 +23,8 @@ function record(id: string, subject: string, extra: Partial<TokenRecord> = {}): 
   return { id, kind: 'refresh', subject, issuedAt: now, expiresAt: now + 3_600_000, ...extra };
 }
 
-async function closedPort(): Promise<number> {
-  const srv = createServer();
-  await new Promise<void>((resolve) => srv.listen(0, '127.0.0.1', () => resolve()));
-  const address = srv.address();
-  const port = typeof address === 'object' && address ? address.port : 0;
-  await new Promise((resolve) => srv.close(resolve));
-  return port;
-}
-
 test('connect to a port nobody listens on rejects with StorageError, quickly', async () => {
-  const port = await closedPort();
+  const port = await freePort();
   const started = Date.now();
   await assert.rejects(PostgresTokenStore.connect(`postgres://nobody@127.0.0.1:${port}/none`, { operationTimeoutMs: 2000 }), (err: unknown) => {
     assert.ok(err instanceof StorageError);
