@@ -5,11 +5,12 @@
  */
 import type { KeyObject } from 'node:crypto';
 import type { Command } from 'commander';
-import { JOSEAlgNotAllowed, JWEDecryptionFailed, JWEInvalid } from '../jose/errors.js';
+import { JOSEAlgNotAllowed, JWEDecryptionFailed } from '../jose/errors.js';
 import { decryptCompact, type ContentEncryptionAlgorithm, type JWEDecryptOptions, type JWEHeader, type JWEKey, type KeyManagementAlgorithm } from '../jose/jwe.js';
 import { decryptJSON } from '../jose/jwe-json.js';
 import { isContentEncryptionAlgorithm } from '../jose/jwe/content.js';
 import { isKeyManagementAlgorithm } from '../jose/jwe/key-management.js';
+import { assertNestedJWTHeader } from '../jwe/nested.js';
 import { collect, readTokenArgument, runAction, UsageError, writeJSON, writeOut } from './io.js';
 import { loadKeyFile, loadPasswordFile, matchingKeys, tryEachKey, type FileKey } from './key-file.js';
 import { addClaimCheckOptions, buildVerifyOptions, hasClaimChecks, parseAlgorithmList, verificationKeys, verifyWithKeys, type ClaimCheckOptions } from './verify.js';
@@ -101,10 +102,8 @@ export function decrypt(tokenArg: string, options: DecryptOptions): void {
     writeOut(plaintext.toString('utf8'));
     return;
   }
-  // RFC 7519 §5.2: a nested JWT says so with cty "JWT" (as the library's decryptAndVerify requires).
-  if (typeof header.cty !== 'string' || header.cty.toUpperCase() !== 'JWT') {
-    throw new JWEInvalid('not a nested JWT: the outer header lacks "cty": "JWT"');
-  }
+  // RFC 7519 §5.2: the same rule as the library's decryptAndVerify.
+  assertNestedJWTHeader(header);
   const inner = verifyWithKeys(plaintext.toString('latin1'), verify.keys, verify.options, { json: false, jws: false });
   writeJSON({ protectedHeader: inner.protectedHeader, payload: inner.payload, jweHeader: header });
 }
