@@ -8,7 +8,7 @@ import { MultiIndex } from './multi-index.js';
 import { startBackgroundSweep, type BackgroundSweep } from './store-lifecycle.js';
 import {
   closedError, compareRecords, consumeRefusal, decodeCursor, encodeJson, hashKey, isLive, matchesFilter,
-  normalizeLimit, pageFromSorted, resolveStoreOptions, sessionsToEvict, throwIfAborted,
+  normalizeLimit, pageFromSorted, recordStatus, resolveStoreOptions, sessionsToEvict, throwIfAborted,
   validateFilter, validateRecord, validateSessionLimit,
 } from './record-codec.js';
 import { callNow, cleanupTime } from './store-call.js';
@@ -79,11 +79,7 @@ function entryMayMatch(entry: Entry, filter: TokenFilter, now: number): boolean 
   if (filter.subject !== undefined && entry.subject !== filter.subject) return false;
   if (filter.kind !== undefined && entry.kind !== filter.kind) return false;
   if (filter.familyId !== undefined && entry.familyId !== filter.familyId) return false;
-  if (filter.status !== undefined) {
-    const status = entry.revokedAt !== undefined ? 'revoked' : entry.expiresAt <= now ? 'expired' : 'active';
-    if (status !== filter.status) return false;
-  }
-  return true;
+  return filter.status === undefined || recordStatus(entry, now) === filter.status;
 }
 
 const needsRest = (filter: TokenFilter): boolean =>
@@ -276,7 +272,8 @@ export class MemoryTokenStore implements TokenStore {
   #candidates(filter: TokenFilter): Iterable<Entry> {
     if (filter.subject !== undefined) return this.#bySubject.get(filter.subject);
     if (filter.familyId !== undefined) return this.#byFamily.get(filter.familyId);
-    return [...this.#byId.values()];
+    // No copy: list, count and revokeWhere change entries but never the map.
+    return this.#byId.values();
   }
 
   #matches(entry: Entry, filter: TokenFilter, now: number): boolean {
