@@ -8,7 +8,7 @@ import type { AlgorithmFamily } from '../jose/algorithms.js';
 import { CjwtError, JWTClaimValidationFailed, JWTInvalid, TokenTooLarge } from '../jose/errors.js';
 import { decodeJWT, parseDuration, type JWTClaims, type JWTVerifyResult } from '../jose/jwt.js';
 import type { JWEHeader } from '../jose/jwe.js';
-import type { JWSHeader } from '../jose/jws.js';
+import { DEFAULT_MAX_TOKEN_SIZE, type JWSHeader } from '../jose/jws.js';
 import { ClockDate } from '../keys/clock-date.js';
 import type { JWKS } from '../keys/jwks-fetch.js';
 import type { KeyInfo, KeyRing, RotateOptions, RingVerifyOptions } from '../keys/key-ring.js';
@@ -21,8 +21,6 @@ import { importKeyInput, keyRingFor } from './manager-keys.js';
 import { buildTokenClaims, newJwtId, type ClaimDefaults } from './token-claims.js';
 import type { GenerateTokenOptions, GeneratedToken, JWTManagerConfig, JWTManagerInit, KeyInput, VerifyTokenResult } from './types.js';
 import { InvalidToken, ValidToken } from './verify-result.js';
-
-const DEFAULT_MAX_TOKEN_SIZE = 8192;
 
 function toCjwtError(err: unknown): CjwtError {
   // Anything not typed is a bug in a lower layer; it still must not make a token valid or leak details.
