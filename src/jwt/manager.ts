@@ -47,7 +47,6 @@ export interface ManagerKeyInfo {
 export class JWTManager {
   /** The key ring the manager signs and verifies with. */
   readonly keyRing: KeyRing;
-  private readonly config: Readonly<JWTManagerConfig>;
   private readonly now: () => number;
   private readonly auditNow: () => number;
   private readonly verifier: (token: string) => JWTVerifyResult;
@@ -69,8 +68,6 @@ export class JWTManager {
    */
   constructor(init: JWTManagerInit = {}, families?: readonly AlgorithmFamily[]) {
     this.keyRing = keyRingFor(init, families);
-    const { key: _key, keyRing: _ring, ...config } = init;
-    this.config = Object.freeze(config);
     this.now = init.now ?? this.keyRing.now;
     this.maxTokenSize = init.maxTokenSize ?? DEFAULT_MAX_TOKEN_SIZE;
     this.typ = init.typ ?? 'JWT';
@@ -114,31 +111,27 @@ export class JWTManager {
 
   /** A manager signing with an RSA private key (RS256 by default; PS* via `algorithm`). */
   static withRSA(key: KeyInput, config: JWTManagerConfig = {}): JWTManager {
-    return JWTManager.typed({ ...config, key }, ['RSA', 'RSA-PSS']);
+    return new JWTManager({ ...config, key }, ['RSA', 'RSA-PSS']);
   }
 
   /** A manager signing with an EC private key (ES256/384/512 by curve). */
   static withECDSA(key: KeyInput, config: JWTManagerConfig = {}): JWTManager {
-    return JWTManager.typed({ ...config, key }, ['ECDSA']);
+    return new JWTManager({ ...config, key }, ['ECDSA']);
   }
 
   /** A manager signing with an HMAC secret (at least 32 bytes; HS256 by default). */
   static withHMAC(secret: KeyInput, config: JWTManagerConfig = {}): JWTManager {
-    return JWTManager.typed({ ...config, key: secret }, ['HMAC']);
+    return new JWTManager({ ...config, key: secret }, ['HMAC']);
   }
 
   /** A manager signing with an Ed25519 or Ed448 private key. */
   static withEdDSA(key: KeyInput, config: JWTManagerConfig = {}): JWTManager {
-    return JWTManager.typed({ ...config, key }, ['EdDSA']);
+    return new JWTManager({ ...config, key }, ['EdDSA']);
   }
 
   /** A manager over a KeyRing (rotation, several verifying keys). */
   static withKeyRing(keyRing: KeyRing, config: JWTManagerConfig = {}): JWTManager {
     return new JWTManager({ ...config, keyRing });
-  }
-
-  private static typed(init: JWTManagerInit, families: readonly AlgorithmFamily[]): JWTManager {
-    return new JWTManager(init, families);
   }
 
   /**
