@@ -7,9 +7,10 @@ import type { KeyObject } from 'node:crypto';
 import type { Command } from 'commander';
 import { encryptCompact, keyManagementAlgorithmsForKey, type ContentEncryptionAlgorithm, type JWEKey, type KeyManagementAlgorithm } from '../jose/jwe.js';
 import { encryptJSON } from '../jose/jwe-json.js';
-import { CONTENT_ENCRYPTION, isContentEncryptionAlgorithm } from '../jose/jwe/content.js';
+import { isContentEncryptionAlgorithm } from '../jose/jwe/content.js';
 import { isKeyManagementAlgorithm, isPBES2 } from '../jose/jwe/key-management.js';
 import { signJWT } from '../jose/jwt.js';
+import { defaultEncryptionAlgorithms } from '../jwe/defaults.js';
 import { addClaimOptions, buildClaimRequest, type ClaimOptions } from './claims.js';
 import { asUsage, readTextArgument, runAction, UsageError, writeJSON, writeOut } from './io.js';
 import { loadKeyFile, loadPasswordFile, pickKey, publicPart } from './key-file.js';
@@ -70,15 +71,9 @@ function defaultAlgorithm(key: JWEKey): KeyManagementAlgorithm {
   return first;
 }
 
-/** The default `enc`: for `dir` the one the secret's size fits (GCM first), else A256GCM. */
+/** The default `enc`: for `dir` the one the secret's size fits (as the library decides), else A256GCM. */
 function defaultEncryption(alg: KeyManagementAlgorithm, key: JWEKey): ContentEncryptionAlgorithm {
-  if (alg === 'dir' && typeof key !== 'string') {
-    const size = key instanceof Uint8Array ? key.length : (key as KeyObject).symmetricKeySize ?? 0;
-    const order: ContentEncryptionAlgorithm[] = ['A128GCM', 'A192GCM', 'A256GCM', 'A128CBC-HS256', 'A192CBC-HS384', 'A256CBC-HS512'];
-    const fit = order.find((enc) => CONTENT_ENCRYPTION[enc].cekLength === size);
-    if (fit === undefined) throw new UsageError(`no content encryption uses a ${size}-byte key with dir`);
-    return fit;
-  }
+  if (alg === 'dir' && typeof key !== 'string') return asUsage('--key', () => defaultEncryptionAlgorithms(key).enc);
   return 'A256GCM';
 }
 

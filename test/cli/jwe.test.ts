@@ -64,6 +64,17 @@ describe('cjwt keygen -> encrypt -> decrypt', { concurrency: 4 }, () => {
     assert.equal(dir.code, 2);
     assert.match(dir.stderr, /--enc/);
   });
+
+  test('encrypt with a dir key and no --enc takes the content encryption its length fits', async () => {
+    const cases = [['A256CBC-HS512', 'A256CBC-HS512'], ['A192GCM', 'A192GCM'], ['A128CBC-HS256', 'A256GCM']] as const;
+    await Promise.all(cases.map(async ([keyEnc, expected]) => {
+      const file = tmp.file(`dir-default-${keyEnc}.json`, await cjwtOk(['keygen', '--alg', 'dir', '--enc', keyEnc]));
+      const token = (await cjwtOk(['encrypt', '--key', file, '--payload', 'dir text'])).trim();
+      assert.equal(header(token).alg, 'dir');
+      assert.equal(header(token).enc, expected, `a ${keyEnc} key`);
+      assert.equal(await cjwtOk(['decrypt', '--key', file, token]), 'dir text\n');
+    }));
+  });
 });
 
 describe('cjwt encrypt / decrypt', { concurrency: 4 }, () => {
