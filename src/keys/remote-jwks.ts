@@ -23,7 +23,6 @@ export interface RemoteJWKSOptions extends FetchJWKSOptions {
 
 interface CacheState {
   set: ImportedJWKS;
-  fetchedAt: number;
   expiresAt: number;
 }
 
@@ -141,9 +140,8 @@ export class RemoteJWKSet {
       try {
         const { jwks, maxAgeMs } = await fetchJWKS(this.url, this.options);
         const set = new ImportedJWKS(jwks);
-        const fetchedAt = this.now();
         const age = Math.min(maxAgeMs ?? this.options.cacheMaxAgeMs ?? 600_000, this.options.maxCacheAgeMs ?? 86_400_000);
-        this.cache = { set, fetchedAt, expiresAt: fetchedAt + age };
+        this.cache = { set, expiresAt: this.now() + age };
         this.lastError = undefined;
         return this.cache;
       } catch (err) {
