@@ -7,7 +7,6 @@
 import { createHash } from 'node:crypto';
 import type { PoolClient } from 'pg';
 import { StoreInputInvalid } from '../jose/errors.js';
-import { upsertSetList } from './postgres-row.js';
 
 /** One schema step; `sql` receives the quoted table names. */
 export interface PostgresMigration {
@@ -41,7 +40,8 @@ export function tableNames(prefix = 'cjwt_'): PostgresTableNames {
  * one subject serialise at server speed. A VOLATILE plpgsql function takes a fresh snapshot per
  * statement, so the count after the lock sees every session committed before it. lock_timeout
  * bounds the wait by the caller's deadline: a call that gave up cannot commit long after.
- * `setList` is what an insert over an existing id updates.
+ * `setList` is what an insert over an existing id updates. Versions 2 and 3 are built from this
+ * text and their own frozen SET lists: never edit either; a change is a new version.
  */
 function addSessionFunction({ tokens, prefix }: PostgresTableNames, replace: boolean, setList: string): string {
   return `CREATE ${replace ? 'OR REPLACE ' : ''}FUNCTION "${prefix}add_session"(
@@ -86,10 +86,18 @@ function addSessionFunction({ tokens, prefix }: PostgresTableNames, replace: boo
       $fn$`;
 }
 
+const V2_COLUMNS = ['id_sort', 'hash_key', 'kind_key', 'subject_key', 'client_key', 'family_key', 'device_key',
+  'issued_at', 'expires_at', 'revoked_at', 'revoked_reason', 'consumed_at', 'tags', 'labels', 'doc'];
 // Version 2's update list: every column from the new version, lifecycle fields included.
-const REPLACE_ALL = ['id_sort', 'hash_key', 'kind_key', 'subject_key', 'client_key', 'family_key', 'device_key',
-  'issued_at', 'expires_at', 'revoked_at', 'revoked_reason', 'consumed_at', 'tags', 'labels', 'doc']
-  .map((c) => `${c} = EXCLUDED.${c}`).join(', ');
+const V2_SET = V2_COLUMNS.map((c) => `${c} = EXCLUDED.${c}`).join(', ');
+// Version 3's: the same, but revocation and consumption are one-way. Frozen here, not taken from
+// the live upsert (postgres-row.ts upsertSetList), so a later change there cannot alter version 3.
+const V3_KEPT: Record<string, string> = {
+  revoked_at: 'COALESCE(t.revoked_at, EXCLUDED.revoked_at)',
+  revoked_reason: 'CASE WHEN t.revoked_at IS NULL THEN EXCLUDED.revoked_reason ELSE t.revoked_reason END',
+  consumed_at: 'COALESCE(t.consumed_at, EXCLUDED.consumed_at)',
+};
+const V3_SET = V2_COLUMNS.map((c) => `${c} = ${V3_KEPT[c] ?? `EXCLUDED.${c}`}`).join(', ');
 
 /** Every schema step, in order. Append only: never edit a released step. */
 export const POSTGRES_MIGRATIONS: readonly PostgresMigration[] = [
@@ -125,12 +133,12 @@ export const POSTGRES_MIGRATIONS: readonly PostgresMigration[] = [
   {
     version: 2,
     name: 'add_session function',
-    sql: (tables) => [addSessionFunction(tables, false, REPLACE_ALL)],
+    sql: (tables) => [addSessionFunction(tables, false, V2_SET)],
   },
   {
     version: 3,
     name: 'add_session keeps revocation and consumption',
-    sql: (tables) => [addSessionFunction(tables, true, upsertSetList('t'))],
+    sql: (tables) => [addSessionFunction(tables, true, V3_SET)],
   },
 ];
 
