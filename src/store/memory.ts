@@ -5,7 +5,7 @@
  */
 import { StoreConflict } from '../jose/errors.js';
 import { MultiIndex } from './multi-index.js';
-import { startBackgroundSweep, type BackgroundSweep } from './store-lifecycle.js';
+import { startBackgroundSweep, type BackgroundSweep, type SweepingStoreOptions } from './store-lifecycle.js';
 import {
   closedError, compareRecords, consumeRefusal, decodeCursor, encodeJson, hashKey, isLive, matchesFilter,
   normalizeLimit, pageFromSorted, recordStatus, resolveStoreOptions, sessionsToEvict, throwIfAborted,
@@ -15,14 +15,11 @@ import { callNow, cleanupTime } from './store-call.js';
 import { lookupable } from './lookup-key.js';
 import type {
   AddSessionResult, ConsumeResult, RevokeResult, SessionLimitPolicy, StoreCallOptions, TokenFilter, TokenPage,
-  TokenPageResult, TokenRecord, TokenStore, TokenStoreOptions,
+  TokenPageResult, TokenRecord, TokenStore,
 } from './types.js';
 
-/** Options of {@link MemoryTokenStore}. */
-export interface MemoryTokenStoreOptions extends TokenStoreOptions {
-  /** How often expired records past retention are swept, in ms (default 60000; 0 disables). */
-  sweepIntervalMs?: number;
-}
+/** Options of {@link MemoryTokenStore}: those every store takes, and how often it sweeps. */
+export type MemoryTokenStoreOptions = SweepingStoreOptions;
 
 // One stored record. Fields every hot path reads are properties; the rest is one JSON string.
 class Entry {

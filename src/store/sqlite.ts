@@ -16,23 +16,21 @@ import { callNow, cleanupTime } from './store-call.js';
 import { lookupable } from './lookup-key.js';
 import type { KeysetPosition } from './record-codec.js';
 import { migrateSqlite } from './sqlite-schema.js';
-import { startBackgroundSweep, validateSweepInterval, type BackgroundSweep } from './store-lifecycle.js';
+import { startBackgroundSweep, validateSweepInterval, type BackgroundSweep, type SweepingStoreOptions } from './store-lifecycle.js';
 import { recordParams, rowToRecord, SQLITE_READ_COLUMNS, sqliteCondition } from './sqlite-query.js';
 import type { SqliteTokenRow } from './sqlite-query.js';
 import type {
   AddSessionResult, ConsumeResult, RevokeResult, SessionLimitPolicy, StoreCallOptions, TokenFilter, TokenPage,
-  TokenPageResult, TokenRecord, TokenStore, TokenStoreOptions,
+  TokenPageResult, TokenRecord, TokenStore,
 } from './types.js';
 
 type Db = BetterSqlite3.Database;
 type Statement = BetterSqlite3.Statement;
 
 /** Options of {@link SqliteTokenStore.open}. */
-export interface SqliteTokenStoreOptions extends TokenStoreOptions {
+export interface SqliteTokenStoreOptions extends SweepingStoreOptions {
   /** How long a call waits for another process's write lock, in ms (default: operationTimeoutMs). */
   busyTimeoutMs?: number;
-  /** How often records past retention are deleted, in ms (default 60000; 0 disables). */
-  sweepIntervalMs?: number;
 }
 
 const COLUMNS = 'id, hash, kind, subject, client_id, family_id, device_id, issued_at, expires_at, revoked_at, revoked_reason, consumed_at, record';
