@@ -12,7 +12,6 @@ import { StorageError, StoreInputInvalid } from '../jose/errors.js';
 
 /** Options of {@link openRedisClient}. */
 export interface RedisClientOpenOptions {
-  operationTimeoutMs: number;
   /** How long the first connection may take (a cluster needs several round trips to be ready). */
   connectTimeoutMs: number;
   /** Extra ioredis options for a single server (merged over the safe defaults). */
@@ -54,7 +53,7 @@ export function parseClusterUrl(url: string): ClusterUrl {
   return out;
 }
 
-function safeDefaults(timeoutMs: number, connectTimeoutMs: number): RedisOptions {
+function safeDefaults(connectTimeoutMs: number): RedisOptions {
   return {
     lazyConnect: true,
     enableOfflineQueue: false,
@@ -77,7 +76,7 @@ export function isRedisUrl(url: string): boolean {
 export async function openRedisClient(url: string, options: RedisClientOpenOptions): Promise<Redis | Cluster> {
   if (!isRedisUrl(url)) throw new StoreInputInvalid('redis URL must start with redis://, rediss:// or redis+cluster://');
   const { Redis, Cluster } = await import('ioredis');
-  const defaults = safeDefaults(options.operationTimeoutMs, options.connectTimeoutMs);
+  const defaults = safeDefaults(options.connectTimeoutMs);
   let client: Redis | Cluster;
   if (url.includes('+cluster://')) {
     const parsed = parseClusterUrl(url);

@@ -116,7 +116,6 @@ export class RedisTokenStore implements TokenStore {
     const prefix = validatePrefix(options.prefix ?? 'cjwt:');
     validateSweepInterval(options.sweepIntervalMs);
     const client = await openRedisClient(url, {
-      operationTimeoutMs: resolved.operationTimeoutMs,
       connectTimeoutMs: options.connectTimeoutMs ?? Math.max(resolved.operationTimeoutMs, DEFAULT_CONNECT_TIMEOUT_MS),
       ...(options.redisOptions ? { redisOptions: options.redisOptions } : {}),
       ...(options.clusterOptions ? { clusterOptions: options.clusterOptions } : {}),
