@@ -18,7 +18,7 @@ import { TokenMetrics, type MetricsSnapshot } from '../lifecycle/metrics.js';
 import { chunkToken, reassembleToken, type TokenChunks } from './chunking.js';
 import { compileTokenEncryption, type TokenEncryption } from './manager-encryption.js';
 import { importKeyInput, keyRingFor } from './manager-keys.js';
-import { buildTokenClaims, newJwtId, type ClaimDefaults } from './token-claims.js';
+import { buildTokenClaims, type ClaimDefaults } from './token-claims.js';
 import type { GenerateTokenOptions, GeneratedToken, JWTManagerConfig, JWTManagerInit, KeyInput, VerifyTokenResult } from './types.js';
 import { InvalidToken, ValidToken } from './verify-result.js';
 
@@ -215,10 +215,10 @@ export class JWTManager {
       this.audit?.record({ time: this.now(), action: 'refresh', outcome: 'failure', reason: result.error.code });
       throw result.error;
     }
-    const old = result.claims;
-    const lifetime = typeof old.iat === 'number' && typeof old.exp === 'number' && old.exp > old.iat ? old.exp - old.iat : this.claimDefaults.ttlSeconds;
-    const { iss, sub, aud, exp: _exp, nbf: _nbf, iat: _iat, jti: _jti, ...custom } = old;
-    const issued = this.issue({ issuer: iss, subject: sub, audience: aud, expiresIn: lifetime, jwtId: newJwtId(), customClaims: custom }, 'refresh');
+    const { iss, sub, aud, iat, exp } = result.claims;
+    const lifetime = typeof iat === 'number' && typeof exp === 'number' && exp > iat ? exp - iat : this.claimDefaults.ttlSeconds;
+    // No jwtId: issuing draws a fresh one.
+    const issued = this.issue({ issuer: iss, subject: sub, audience: aud, expiresIn: lifetime, customClaims: result.customClaims }, 'refresh');
     this.metrics?.recordRefreshed();
     return issued;
   }

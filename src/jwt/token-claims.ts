@@ -10,7 +10,7 @@ import type { GenerateTokenOptions } from './types.js';
 export const REGISTERED_CLAIMS: ReadonlySet<string> = new Set(['iss', 'sub', 'aud', 'exp', 'nbf', 'iat', 'jti']);
 
 /** A random 128-bit `jti`. */
-export function newJwtId(): string {
+function newJwtId(): string {
   return randomBytes(16).toString('base64url');
 }
 
