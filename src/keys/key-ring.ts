@@ -155,8 +155,9 @@ export class KeyRing implements RingLookup {
       const retireAt = now + grace * 1000;
       previous.retireAt = previous.retireAt === undefined ? retireAt : Math.min(previous.retireAt, retireAt);
     }
-    this.activate(this.entries.get(info.kid)!);
-    return entryInfo(this.entries.get(info.kid)!, this.activeKid, now);
+    const entry = this.entries.get(info.kid)!;
+    this.activate(entry);
+    return entryInfo(entry, this.activeKid, now);
   }
 
   /** Stops a key from verifying now (e.g. after a compromise). Retiring the active key leaves the ring unable to sign. */
