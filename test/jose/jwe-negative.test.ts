@@ -84,6 +84,18 @@ for (const { name, token, key } of samples) {
   });
 }
 
+test('dir and ECDH-ES refuse a non-empty encrypted key as malformed', () => {
+  for (const [token, key] of [
+    [encryptCompact('x', aes256, { alg: 'dir', enc: 'A256GCM' }), aes256],
+    [encryptCompact('x', x25519.publicKey, { alg: 'ECDH-ES', enc: 'A256GCM' }), x25519.privateKey],
+    [encryptCompact('x', p256.publicKey, { alg: 'ECDH-ES', enc: 'A128GCM' }), p256.privateKey],
+  ] as Array<[string, JWEKey]>) {
+    const parts = token.split('.');
+    assert.equal(parts[1], '');
+    rejects(() => decryptCompact([parts[0], 'AAAA', ...parts.slice(2)].join('.'), key), 'ERR_JWE_INVALID');
+  }
+});
+
 test('a wrong key of the right type fails with the same error as a forgery', () => {
   const pairs: Array<[string, JWEKey, JWEKey]> = [
     [encryptCompact('x', rsa.publicKey, { alg: 'RSA-OAEP', enc: 'A128GCM' }), rsa2.privateKey, rsa.privateKey],

@@ -6,6 +6,7 @@
  */
 import { randomBytes, type KeyObject } from 'node:crypto';
 import { Buffer } from 'node:buffer';
+import { MIN_RSA_MODULUS_BITS } from '../algorithms.js';
 import { JWEInvalid } from '../errors.js';
 import { aesGcmKeyUnwrap, aesGcmKeyWrap, aesKeyUnwrap, aesKeyWrap } from './aes-kw.js';
 import { concatKdf, concatKdfOtherInfo } from './concat-kdf.js';
@@ -51,7 +52,10 @@ export interface KeyManagement {
   /** Produces the CEK, the encrypted key and the header parameters to add (epk, iv/tag, p2s/p2c). */
   encrypt(key: PreparedKey, enc: ContentEncryption, encName: string, header: JWEHeader, options: KeyManagementEncryptOptions):
     { cek: Buffer; encryptedKey: Buffer; parameters: Record<string, unknown> };
-  /** Recovers the CEK; `undefined` when the cryptography says no. Throws JWEInvalid on malformed headers. */
+  /**
+   * Recovers the CEK; `undefined` when the cryptography says no. Throws JWEInvalid on malformed
+   * headers. For `direct` algorithms the caller has already refused a non-empty encrypted key.
+   */
   decrypt(key: PreparedKey, encryptedKey: Buffer, enc: ContentEncryption, encName: string, header: JWEHeader, options: KeyManagementDecryptOptions): Buffer | undefined;
 }
 
@@ -80,10 +84,7 @@ const dir: KeyManagement = {
   direct: true,
   fits: (key, _d, enc) => secretOfLength(key, enc.cekLength),
   encrypt: (key) => ({ cek: secretBytes(key), encryptedKey: Buffer.alloc(0), parameters: {} }),
-  decrypt: (key, encryptedKey) => {
-    if (encryptedKey.length !== 0) throw new JWEInvalid('"dir" requires an empty encrypted key');
-    return secretBytes(key);
-  },
+  decrypt: (key) => secretBytes(key),
 };
 
 function aesKw(bits: 128 | 192 | 256): KeyManagement {
@@ -116,12 +117,10 @@ function aesGcmKw(bits: 128 | 192 | 256): KeyManagement {
   };
 }
 
-const MIN_RSA_BITS = 2048;
-
 function rsaOaep(hash: 'sha1' | 'sha256' | 'sha384' | 'sha512'): KeyManagement {
   return {
     direct: false,
-    fits: (key, forDecryption) => key.kind === 'rsa' && key.modulusBits >= MIN_RSA_BITS && (!forDecryption || key.isPrivate),
+    fits: (key, forDecryption) => key.kind === 'rsa' && key.modulusBits >= MIN_RSA_MODULUS_BITS && (!forDecryption || key.isPrivate),
     encrypt(key, enc, _n, _h, options) {
       const cek = newCek(enc, options);
       return { cek, encryptedKey: rsaOaepEncrypt((key as Extract<PreparedKey, { kind: 'rsa' }>).key, hash, cek), parameters: {} };
@@ -132,7 +131,7 @@ function rsaOaep(hash: 'sha1' | 'sha256' | 'sha384' | 'sha512'): KeyManagement {
 
 const rsa1_5: KeyManagement = {
   direct: false,
-  fits: (key, forDecryption) => forDecryption && key.kind === 'rsa' && key.isPrivate && key.modulusBits >= MIN_RSA_BITS,
+  fits: (key, forDecryption) => forDecryption && key.kind === 'rsa' && key.isPrivate && key.modulusBits >= MIN_RSA_MODULUS_BITS,
   encrypt() {
     throw new JWEInvalid('RSA1_5 is supported for decryption only');
   },
@@ -172,7 +171,6 @@ function ecdhEs(wrapBits?: 128 | 192 | 256): KeyManagement {
       return { cek, encryptedKey: aesKeyWrap(derived, cek), parameters: { epk } };
     },
     decrypt(key, encryptedKey, enc, encName, header) {
-      if (wrapBits === undefined && encryptedKey.length !== 0) throw new JWEInvalid('"ECDH-ES" requires an empty encrypted key');
       const recipient = key as Extract<PreparedKey, { kind: 'ec' | 'okp' }>;
       const ephemeral = parseEphemeralKey(header.epk, recipient);
       const z = recipientSharedSecret(recipient, ephemeral);

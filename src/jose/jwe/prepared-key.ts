@@ -5,6 +5,7 @@
  */
 import { createECDH, createPublicKey, type ECDH, type KeyObject } from 'node:crypto';
 import { Buffer } from 'node:buffer';
+import { OPENSSL_TO_JOSE_CURVE } from '../algorithms.js';
 import { JOSENotSupported, JWEInvalid } from '../errors.js';
 import type { JWEKey } from './types.js';
 
@@ -16,7 +17,6 @@ export const EC_CURVES = {
 } as const;
 /** JWK `crv` of an ECDH-ES NIST curve. */
 export type ECCurve = keyof typeof EC_CURVES;
-const CURVE_BY_OPENSSL: Record<string, ECCurve> = { prime256v1: 'P-256', secp384r1: 'P-384', secp521r1: 'P-521' };
 
 /** A key in the shape key management needs. */
 export type PreparedKey =
@@ -37,7 +37,7 @@ function prepareKeyObject(key: KeyObject): PreparedKey {
       return { kind: 'rsa', key, isPrivate, modulusBits: bits, modulusBytes: Math.ceil(bits / 8) };
     }
     case 'ec': {
-      const crv = CURVE_BY_OPENSSL[key.asymmetricKeyDetails?.namedCurve ?? ''];
+      const crv = OPENSSL_TO_JOSE_CURVE[key.asymmetricKeyDetails?.namedCurve ?? ''];
       if (crv === undefined) throw new JOSENotSupported('unsupported EC curve for ECDH-ES');
       const jwk = key.export({ format: 'jwk' });
       const x = Buffer.from(jwk.x ?? '', 'base64url');
