@@ -10,7 +10,7 @@ import { encryptJSON } from '../jose/jwe-json.js';
 import { isContentEncryptionAlgorithm } from '../jose/jwe/content.js';
 import { isKeyManagementAlgorithm, isPBES2 } from '../jose/jwe/key-management.js';
 import { signJWT } from '../jose/jwt.js';
-import { defaultEncryptionAlgorithms } from '../jwe/defaults.js';
+import { defaultContentEncryption } from '../jwe/defaults.js';
 import { addClaimOptions, buildClaimRequest, type ClaimOptions } from './claims.js';
 import { asUsage, readTextArgument, runAction, UsageError, writeJSON, writeOut } from './io.js';
 import { loadKeyFile, loadPasswordFile, pickKey, publicPart } from './key-file.js';
@@ -71,12 +71,6 @@ function defaultAlgorithm(key: JWEKey): KeyManagementAlgorithm {
   return first;
 }
 
-/** The default `enc`: for `dir` the one the secret's size fits (as the library decides), else A256GCM. */
-function defaultEncryption(alg: KeyManagementAlgorithm, key: JWEKey): ContentEncryptionAlgorithm {
-  if (alg === 'dir' && typeof key !== 'string') return asUsage('--key', () => defaultEncryptionAlgorithms(key).enc);
-  return 'A256GCM';
-}
-
 function chooseAlgorithms(options: EncryptOptions, recipient: Recipient): { alg: KeyManagementAlgorithm; enc: ContentEncryptionAlgorithm } {
   const fileAlg = recipient.alg !== undefined && isKeyManagementAlgorithm(recipient.alg) ? recipient.alg : undefined;
   const wanted = options.alg ?? fileAlg;
@@ -87,7 +81,7 @@ function chooseAlgorithms(options: EncryptOptions, recipient: Recipient): { alg:
   if (typeof recipient.key === 'string' && wanted !== undefined && !isPBES2(wanted)) throw new UsageError('--password-file needs a PBES2 --alg');
   const alg = wanted ?? defaultAlgorithm(recipient.key);
   if (options.enc !== undefined && !isContentEncryptionAlgorithm(options.enc)) throw new UsageError(`unknown --enc "${options.enc.slice(0, 40)}"`);
-  const enc = (options.enc as ContentEncryptionAlgorithm | undefined) ?? defaultEncryption(alg, recipient.key);
+  const enc = (options.enc as ContentEncryptionAlgorithm | undefined) ?? asUsage('--key', () => defaultContentEncryption(alg, recipient.key));
   return { alg, enc };
 }
 

@@ -11,7 +11,7 @@ import type { JWEDecryptOptions } from '../jose/jwe.js';
 import type { ContentEncryptionAlgorithm, JWEKey, JWEKeyResolver, KeyManagementAlgorithm } from '../jose/jwe/types.js';
 import type { VerifyKey } from '../jose/jws.js';
 import type { JWTClaims } from '../jose/jwt-claims.js';
-import { assertSeparateKeys, defaultEncryptionAlgorithms, defaultSigningAlgorithm } from './defaults.js';
+import { assertSeparateKeys, defaultContentEncryption, defaultEncryptionAlgorithms, defaultSigningAlgorithm } from './defaults.js';
 import { createNestedJWTIssuer, createNestedJWTVerifier, type NestedJWTResult } from './nested.js';
 
 /** Inner `typ` of access tokens (RFC 9068). */
@@ -87,9 +87,8 @@ function newId(): string {
  */
 export function createAccessRefreshIssuer(config: AccessRefreshIssuerConfig): (subject: AccessRefreshSubject) => AccessRefreshPair {
   assertSeparateKeys(config.signingKey, config.encryptionKey);
-  const defaults = defaultEncryptionAlgorithms(config.encryptionKey);
-  const alg = config.alg ?? defaults.alg;
-  const enc = config.enc ?? (config.alg === undefined ? defaults.enc : 'A256GCM');
+  const alg = config.alg ?? defaultEncryptionAlgorithms(config.encryptionKey).alg;
+  const enc = config.enc ?? defaultContentEncryption(alg, config.encryptionKey);
   const signingAlg = config.signingAlg ?? defaultSigningAlgorithm(config.signingKey);
   const accessTtl = Math.round((config.accessTtlMinutes ?? 15) * 60);
   const refreshTtl = Math.round((config.refreshTtlDays ?? 30) * 86400);

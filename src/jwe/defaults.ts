@@ -33,6 +33,14 @@ export function defaultEncryptionAlgorithms(key: JWEKey): { alg: KeyManagementAl
   return { alg: 'ECDH-ES+A256KW', enc: 'A256GCM' };
 }
 
+/**
+ * The content encryption for `alg` when none is given: for `dir` the secret is the content key,
+ * so its length decides the mode; otherwise A256GCM.
+ */
+export function defaultContentEncryption(alg: KeyManagementAlgorithm, key: JWEKey): ContentEncryptionAlgorithm {
+  return alg === 'dir' ? defaultEncryptionAlgorithms(key).enc : 'A256GCM';
+}
+
 function material(key: JWEKey): string {
   if (typeof key === 'string') return `pw:${key}`;
   if (!(key instanceof KeyObject)) return `secret:${Buffer.from(key).toString('base64')}`;

@@ -6,7 +6,7 @@ import { createPublicKey, createSecretKey, KeyObject } from 'node:crypto';
 import { JOSEAlgNotAllowed, JWKInvalid, JWKSNoMatchingKey } from '../jose/errors.js';
 import { createJWEDecrypter, createJWEEncrypter, keyManagementAlgorithmsForKey, type JWEHeader } from '../jose/jwe.js';
 import { calculateJwkThumbprint, importJWK, importPEM, type JWK } from '../jose/keys.js';
-import { assertSeparateKeys, defaultEncryptionAlgorithms } from '../jwe/defaults.js';
+import { assertSeparateKeys, defaultContentEncryption, defaultEncryptionAlgorithms } from '../jwe/defaults.js';
 import { assertNestedJWTHeader } from '../jwe/nested.js';
 import type { EncryptionKeyInput, TokenEncryptionConfig } from './types.js';
 
@@ -67,8 +67,7 @@ export function compileTokenEncryption(config: TokenEncryptionConfig, maxTokenSi
   if (signingKey !== undefined) assertSeparateKeys(signingKey, encryptTo);
 
   const alg = config.alg ?? defaultEncryptionAlgorithms(encryptTo).alg;
-  // For dir the secret is the content key, so its length decides the mode.
-  const enc = config.enc ?? (alg === 'dir' ? defaultEncryptionAlgorithms(encryptTo).enc : 'A256GCM');
+  const enc = config.enc ?? defaultContentEncryption(alg, encryptTo);
   if (!keyManagementAlgorithmsForKey(encryptTo).includes(alg)) throw new JOSEAlgNotAllowed(`encryption.key does not fit ${alg}`);
   if (decryption !== undefined && !keyManagementAlgorithmsForKey(decryption).includes(alg)) {
     throw new JOSEAlgNotAllowed(`encryption.decryptionKey does not fit ${alg}`);

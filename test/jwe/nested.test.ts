@@ -205,3 +205,12 @@ test('separate key sets for use=sig and use=enc, chosen by kid', () => {
   const dirPair = createAccessRefreshIssuer({ ...pairConfig, encryptionKey: createSecretKey(randomBytes(32)) })({ uid: 'd' });
   assert.equal(JSON.parse(Buffer.from(dirPair.accessToken.split('.')[0]!, 'base64url').toString()).alg, 'dir');
 });
+
+test('an explicit alg "dir" without enc takes the mode of the secret\'s length, as the default does', () => {
+  const encryptionKey = createSecretKey(randomBytes(16));
+  const pair = createAccessRefreshIssuer({ iss: 'https://auth.example', aud: 'api', signingKey: sig.privateKey, encryptionKey, alg: 'dir' })({ uid: 'd' });
+  const header = JSON.parse(Buffer.from(pair.accessToken.split('.')[0]!, 'base64url').toString()) as { alg: string; enc: string };
+  assert.deepEqual({ alg: header.alg, enc: header.enc }, { alg: 'dir', enc: 'A128GCM' });
+  const verifier = createAccessRefreshVerifier({ decryptionKey: encryptionKey, verificationKey: sig.publicKey, issuer: 'https://auth.example', audience: 'api' });
+  assert.equal(verifier.verifyAccess(pair.accessToken).payload.sub, 'd');
+});
