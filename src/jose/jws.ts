@@ -64,8 +64,23 @@ export function compileSigningHeader(header: JWSHeader, key: KeyObject): Compile
 /** Encodes a payload for the signing input: base64url, or as-is text for `b64: false`. */
 export function encodePayload(payload: Uint8Array | string, b64: boolean): string {
   if (b64) return encodeBase64url(payload);
-  const text = typeof payload === 'string' ? payload : Buffer.from(payload).toString('utf8');
-  return text;
+  return typeof payload === 'string' ? payload : Buffer.from(payload).toString('utf8');
+}
+
+/**
+ * The protected header of a signer's options: `alg`, `typ`, `kid`, then `options.header`.
+ *
+ * @throws {JWSInvalid} when `options.header.alg` contradicts `options.alg`.
+ */
+export function buildSignerHeader(options: JWSSignerOptions): JWSHeader {
+  const header: JWSHeader = { alg: options.alg };
+  if (options.typ !== undefined) header.typ = options.typ;
+  if (options.kid !== undefined) header.kid = options.kid;
+  for (const [name, value] of Object.entries(options.header ?? {})) {
+    if (name === 'alg' && value !== options.alg) throw new JWSInvalid('header.alg differs from options.alg');
+    header[name] = value;
+  }
+  return header;
 }
 
 function signWith(compiled: CompiledSigningHeader, payload: Uint8Array | string): string {
@@ -83,14 +98,7 @@ function signWith(compiled: CompiledSigningHeader, payload: Uint8Array | string)
  * const token = sign('hello');
  */
 export function createJWSSigner(key: KeyObject, options: JWSSignerOptions): (payload: Uint8Array | string) => string {
-  const header: JWSHeader = { alg: options.alg };
-  if (options.typ !== undefined) header.typ = options.typ;
-  if (options.kid !== undefined) header.kid = options.kid;
-  for (const [name, value] of Object.entries(options.header ?? {})) {
-    if (name === 'alg' && value !== options.alg) throw new JWSInvalid('header.alg differs from options.alg');
-    header[name] = value;
-  }
-  const compiled = compileSigningHeader(header, key);
+  const compiled = compileSigningHeader(buildSignerHeader(options), key);
   return (payload) => signWith(compiled, payload);
 }
 

@@ -8,7 +8,7 @@ import type { JWSAlgorithm } from './algorithms.js';
 import { encodeBase64url } from './base64url.js';
 import { JWSInvalid, JWTInvalid } from './errors.js';
 import { compilePolicy, parseProtectedHeader, type JWSHeader, type VerifyPolicy } from './jws-header.js';
-import { compileSigningHeader, prepareStaticKey, verifyCompactParts, type VerifyKey } from './jws.js';
+import { buildSignerHeader, compileSigningHeader, prepareStaticKey, verifyCompactParts, type VerifyKey } from './jws.js';
 import type { PreparedKey } from './jws-crypto.js';
 import { isCanonicalSegment } from './jws-segments.js';
 import { compileClaimsBuilder, compileClaimsValidator, parseClaimsPayload, type ClaimsValidator, type JWTClaims, type JWTClaimsOptions, type JWTVerifyOptions } from './jwt-claims.js';
@@ -38,12 +38,7 @@ export interface JWTVerifyResult {
 }
 
 function buildHeader(options: JWTSignOptions): JWSHeader {
-  const header: JWSHeader = { alg: options.alg, typ: options.typ ?? 'JWT' };
-  if (options.kid !== undefined) header.kid = options.kid;
-  for (const [name, value] of Object.entries(options.header ?? {})) {
-    if (name === 'alg' && value !== options.alg) throw new JWSInvalid('header.alg differs from options.alg');
-    header[name] = value;
-  }
+  const header = buildSignerHeader({ ...options, typ: options.typ ?? 'JWT' });
   if (header.b64 === false) throw new JWTInvalid('a JWT payload is always base64url encoded (b64: false is not allowed)');
   return header;
 }
