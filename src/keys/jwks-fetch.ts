@@ -37,9 +37,8 @@ export function parseCacheControlMaxAge(value: string | null): number | undefine
     const [rawName, rawValue] = part.trim().split('=', 2);
     const name = (rawName ?? '').toLowerCase();
     if (name === 'no-store' || name === 'no-cache') return 0;
-    if (name === 'max-age' && rawValue !== undefined && /^\d{1,10}$/.test(rawValue.replace(/"/g, ''))) {
-      maxAge = Number(rawValue.replace(/"/g, '')) * 1000;
-    }
+    const seconds = rawValue?.replace(/"/g, '');
+    if (name === 'max-age' && seconds !== undefined && /^\d{1,10}$/.test(seconds)) maxAge = Number(seconds) * 1000;
   }
   return maxAge;
 }
