@@ -4,6 +4,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { Buffer } from 'node:buffer';
+import { encodeBase64url } from './base64url.js';
 import { JOSEAlgNotAllowed, JWEDecryptionFailed, JWEInvalid, TokenTooLarge } from './errors.js';
 import { decryptOne, encryptContent, encryptionAlgorithms, encryptKey, plaintextBytes, type JWEContent } from './jwe/core.js';
 import { checkUnprotectedHeader, decodeSegment, joinHeaders, parseProtectedHeader, withParameters } from './jwe/header.js';
@@ -124,8 +125,8 @@ export function encryptJSONWith(plaintext: Uint8Array | string, options: JWEJSON
     else recipientHeaders[i] = withParameters(recipientHeaders[i] ?? {}, result.parameters);
   }
 
-  const protectedB64 = protectedHeader === undefined ? '' : Buffer.from(JSON.stringify(protectedHeader), 'utf8').toString('base64url');
-  const aadB64 = options.aad === undefined ? undefined : Buffer.from(plaintextBytes(options.aad)).toString('base64url');
+  const protectedB64 = protectedHeader === undefined ? '' : encodeBase64url(JSON.stringify(protectedHeader));
+  const aadB64 = options.aad === undefined ? undefined : encodeBase64url(options.aad);
   const aad = Buffer.from(aadB64 === undefined ? protectedB64 : `${protectedB64}.${aadB64}`, 'latin1');
   const { iv, ciphertext, tag } = encryptContent(ce, cek!, plaintextBytes(plaintext), aad, protectedHeader?.zip === 'DEF', fixed);
 

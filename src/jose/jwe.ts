@@ -3,6 +3,7 @@
  * Everything is synchronous; keys are prepared once per KeyObject.
  */
 import { Buffer } from 'node:buffer';
+import { encodeBase64url } from './base64url.js';
 import { JWEInvalid, TokenTooLarge } from './errors.js';
 import { decryptOne, encryptContent, encryptionAlgorithms, encryptKey, plaintextBytes } from './jwe/core.js';
 import { decodeSegment, parseProtectedHeader, withParameters } from './jwe/header.js';
@@ -52,14 +53,18 @@ function baseHeader(options: JWEEncryptOptions): JWEHeader {
   return header;
 }
 
+function serializeCompact(protectedB64: string, encryptedKey: Buffer, { iv, ciphertext, tag }: { iv: Buffer; ciphertext: Buffer; tag: Buffer }): string {
+  return `${protectedB64}.${encryptedKey.toString('base64url')}.${iv.toString('base64url')}.${ciphertext.toString('base64url')}.${tag.toString('base64url')}`;
+}
+
 /** @internal Compact encryption with injectable random inputs (test vectors). Not exported by the package. */
 export function encryptCompactWith(plaintext: Uint8Array | string, key: JWEKey, options: JWEEncryptOptions, fixed?: FixedInputs): string {
   const { ce, enc, alg } = encryptionAlgorithms(options.alg, options.enc);
   const base = baseHeader(options);
   const { cek, encryptedKey, parameters } = encryptKey({ key, alg, header: base, p2c: options.p2c }, ce, enc, fixed, undefined);
-  const protectedB64 = Buffer.from(JSON.stringify(withParameters(base, parameters)), 'utf8').toString('base64url');
-  const { iv, ciphertext, tag } = encryptContent(ce, cek, plaintextBytes(plaintext), Buffer.from(protectedB64, 'latin1'), base.zip === 'DEF', fixed);
-  return `${protectedB64}.${encryptedKey.toString('base64url')}.${iv.toString('base64url')}.${ciphertext.toString('base64url')}.${tag.toString('base64url')}`;
+  const protectedB64 = encodeBase64url(JSON.stringify(withParameters(base, parameters)));
+  const content = encryptContent(ce, cek, plaintextBytes(plaintext), Buffer.from(protectedB64, 'latin1'), base.zip === 'DEF', fixed);
+  return serializeCompact(protectedB64, encryptedKey, content);
 }
 
 /**
@@ -93,7 +98,7 @@ export function createJWEEncrypter(key: JWEKey, options: JWEEncryptOptions): (pl
     const frozen = { ...options };
     return (plaintext) => encryptCompactWith(plaintext, key, frozen);
   }
-  const protectedB64 = Buffer.from(JSON.stringify(base), 'utf8').toString('base64url');
+  const protectedB64 = encodeBase64url(JSON.stringify(base));
   const aad = Buffer.from(protectedB64, 'latin1');
   const zip = base.zip === 'DEF';
   const spec = { key, alg, header: base };
@@ -101,8 +106,7 @@ export function createJWEEncrypter(key: JWEKey, options: JWEEncryptOptions): (pl
   encryptKey(spec, ce, enc, undefined, undefined);
   return (plaintext) => {
     const { cek, encryptedKey } = encryptKey(spec, ce, enc, undefined, undefined);
-    const { iv, ciphertext, tag } = encryptContent(ce, cek, plaintextBytes(plaintext), aad, zip);
-    return `${protectedB64}.${encryptedKey.toString('base64url')}.${iv.toString('base64url')}.${ciphertext.toString('base64url')}.${tag.toString('base64url')}`;
+    return serializeCompact(protectedB64, encryptedKey, encryptContent(ce, cek, plaintextBytes(plaintext), aad, zip));
   };
 }
 
