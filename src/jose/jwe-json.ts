@@ -9,6 +9,7 @@ import { JOSEAlgNotAllowed, JWEDecryptionFailed, JWEInvalid, TokenTooLarge } fro
 import { decryptOne, encryptContent, encryptionAlgorithms, encryptKey, plaintextBytes, type JWEContent } from './jwe/core.js';
 import { checkUnprotectedHeader, decodeSegment, joinHeaders, parseProtectedHeader, withParameters } from './jwe/header.js';
 import { isPBES2, type FixedInputs } from './jwe/key-management.js';
+import { serializedSize } from './jws-segments.js';
 import { resolveDecryptPolicy, type JWEDecryptOptions } from './jwe/policy.js';
 import { prepareKey } from './jwe/prepared-key.js';
 import type { ContentEncryptionAlgorithm, JWEHeader, JWEKey, JWEKeyResolver, KeyManagementAlgorithm } from './jwe/types.js';
@@ -188,6 +189,7 @@ export function decryptJSON(jwe: FlattenedJWE | GeneralJWE | string, key: JWEKey
   }
   if (input === null || typeof input !== 'object' || Array.isArray(input)) throw new JWEInvalid('JWE JSON serialization must be an object');
   const obj = input as Record<string, unknown>;
+  if (typeof jwe !== 'string' && serializedSize(obj, 'JWE JSON serialization', JWEInvalid) > policy.maxTokenSize) throw new TokenTooLarge();
   const protectedB64 = obj.protected === undefined ? undefined : requiredString(obj.protected, 'protected');
   const protectedHeader = protectedB64 === undefined ? undefined : parseProtectedHeader(protectedB64);
   const unprotectedHeader = checkUnprotectedHeader(obj.unprotected, 'unprotected');

@@ -11,7 +11,7 @@ import { CjwtError, JOSEAlgNotAllowed, JWSInvalid, JWSSignatureVerificationFaile
 import { checkHeaderPolicy, checkSigningHeader, compilePolicy, parseProtectedHeader, type JWSHeader, type JWSVerifyOptions, type VerifyPolicy } from './jws-header.js';
 import { prepareKey } from './jws-crypto.js';
 import { encodePayload, resolveVerifyKey, type VerifyKey } from './jws.js';
-import { decodeSegment, isCanonicalSegment, quoteHeaderValue } from './jws-segments.js';
+import { decodeSegment, isCanonicalSegment, quoteHeaderValue, serializedSize } from './jws-segments.js';
 
 /** One signature of a general JWS. */
 export interface JWSJSONSignature {
@@ -101,15 +101,6 @@ export function signJSON(payload: Uint8Array | string, signers: JSONSigner[], op
   return { payload: encodedPayload, signatures };
 }
 
-function jsonSize(jws: Record<string, unknown>): number {
-  // An object never went through our size check as text; measure it as the text it stands for.
-  try {
-    return JSON.stringify(jws).length;
-  } catch {
-    throw new JWSInvalid('JWS JSON serialization is not serializable JSON');
-  }
-}
-
 function verifyOne(payload: string, entry: unknown, key: VerifyKey, policy: VerifyPolicy): JSONVerifyResult {
   if (!isPlainObject(entry)) throw new JWSInvalid('a signature entry must be an object');
   const { protected: protectedSegment, header, signature } = entry;
@@ -151,7 +142,7 @@ export function verifyJSON(jws: FlattenedJWS | GeneralJWS | string, key: VerifyK
     try { doc = JSON.parse(jws); } catch { throw new JWSInvalid('JWS JSON serialization is not valid JSON'); }
   }
   if (!isPlainObject(doc)) throw new JWSInvalid('JWS JSON serialization must be an object');
-  if (typeof jws !== 'string' && jsonSize(doc) > policy.maxTokenSize) throw new TokenTooLarge(`JWS exceeds ${policy.maxTokenSize} characters`);
+  if (typeof jws !== 'string' && serializedSize(doc, 'JWS JSON serialization') > policy.maxTokenSize) throw new TokenTooLarge(`JWS exceeds ${policy.maxTokenSize} characters`);
   if (typeof key !== 'function') prepareKey(key);
   const payload = doc.payload;
   if (typeof payload !== 'string') throw new JWSInvalid('"payload" must be a string (detached payloads are not supported)');

@@ -51,6 +51,18 @@ export function parseJSONObject(bytes: Buffer | string, what: string, Invalid: M
   return parsed as Record<string, unknown>;
 }
 
+/**
+ * The length of a JSON serialization handed over as an object, measured as the text it stands
+ * for: an object never went through the size check a string gets before decoding.
+ */
+export function serializedSize(doc: Record<string, unknown>, what: string, Invalid: MalformedError = JWSInvalid): number {
+  try {
+    return JSON.stringify(doc).length;
+  } catch {
+    throw new Invalid(`${what} is not serializable JSON`);
+  }
+}
+
 // Tokens from one issuer share a handful of header segments, so caching the parse result keyed by
 // the segment string removes a base64url decode and a JSON.parse from every verification. The
 // cache holds only validated, frozen headers, and is bounded so hostile input cannot grow it.

@@ -279,6 +279,16 @@ test('size limit, non-string input, and the precomputed decrypter', () => {
   rejects(() => encryptCompact('x', aes256, { alg: 'dir', enc: 'A256GCM', header: { epk: {} } }), 'ERR_JWE_INVALID');
 });
 
+test('JSON serialization: an object is held to maxTokenSize as the text it stands for', () => {
+  const flat = encryptJSON('x'.repeat(1000), { enc: 'A256GCM', recipients: [{ key: aes256, alg: 'A256KW' }], flattened: true }) as FlattenedJWE;
+  rejects(() => decryptJSON(flat, aes256, { maxTokenSize: 500 }), 'ERR_TOKEN_TOO_LARGE');
+  rejects(() => decryptJSON(JSON.stringify(flat), aes256, { maxTokenSize: 500 }), 'ERR_TOKEN_TOO_LARGE');
+  assert.equal(decryptJSON(flat, aes256).plaintext.length, 1000);
+  const cyclic: Record<string, unknown> = { ...flat };
+  cyclic.self = cyclic;
+  rejects(() => decryptJSON(cyclic as never, aes256), 'ERR_JWE_INVALID');
+});
+
 test('segments must be canonical base64url', () => {
   const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
   for (let n = 0; n < 40; n++) {
