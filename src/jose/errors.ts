@@ -33,7 +33,12 @@ export type CjwtErrorCode =
   | 'ERR_CHUNK_INVALID'
   | 'ERR_STORAGE'
   | 'ERR_STORE_INVALID_INPUT'
-  | 'ERR_STORE_CONFLICT';
+  | 'ERR_STORE_CONFLICT'
+  | 'ERR_TOKEN_MALFORMED'
+  | 'ERR_TOKEN_EXPIRED'
+  | 'ERR_INSUFFICIENT_SCOPE'
+  | 'ERR_VALIDATION_FAILED'
+  | 'ERR_FAMILY_EXPIRED';
 
 /** Base class of every error cjwt throws on purpose. */
 export class CjwtError extends Error {
