@@ -6,9 +6,9 @@
  */
 import type { AlgorithmFamily } from '../jose/algorithms.js';
 import { CjwtError, JWTClaimValidationFailed, JWTInvalid, TokenTooLarge } from '../jose/errors.js';
-import { decodeJWT, parseDuration, type JWTClaims, type JWTVerifyResult } from '../jose/jwt.js';
-import type { JWEHeader } from '../jose/jwe.js';
-import { DEFAULT_MAX_TOKEN_SIZE, type JWSHeader } from '../jose/jws.js';
+import { decodeJWT, parseDuration, type JWTClaims, type JWTVerifyResult } from '../jose/jwt/jwt.js';
+import type { JWEHeader } from '../jose/jwe/jwe.js';
+import { DEFAULT_MAX_TOKEN_SIZE, type JWSHeader } from '../jose/jws/jws.js';
 import { ClockDate } from '../keys/clock-date.js';
 import type { JWKS } from '../keys/jwks-fetch.js';
 import type { KeyInfo, KeyRing, RotateOptions, RingVerifyOptions } from '../keys/key-ring.js';

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { describe, it } from 'node:test';
 import { StoreInputInvalid } from '../../src/jose/errors.js';
-import { MemoryTokenStore } from '../../src/store/memory.js';
+import { MemoryTokenStore } from '../../src/store/memory/memory.js';
 import { runConformanceSuite } from './conformance.js';
 
 runConformanceSuite('memory', async (options) => new MemoryTokenStore(options), { exclusive: true });

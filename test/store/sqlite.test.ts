@@ -11,8 +11,8 @@ import { after, describe, it } from 'node:test';
 import { createRequire } from 'node:module';
 import type BetterSqlite3 from 'better-sqlite3';
 import { StorageError, StoreInputInvalid } from '../../src/jose/errors.js';
-import { SqliteTokenStore } from '../../src/store/sqlite.js';
-import { SQLITE_SCHEMA_VERSION } from '../../src/store/sqlite-schema.js';
+import { SqliteTokenStore } from '../../src/store/sqlite/sqlite.js';
+import { SQLITE_SCHEMA_VERSION } from '../../src/store/sqlite/sqlite-schema.js';
 import { runConformanceSuite } from './conformance.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'cjwt-sqlite-'));
