@@ -13,7 +13,7 @@ runConformanceSuite('memory', async (options) => new MemoryTokenStore(options), 
 
 describe('MemoryTokenStore specifics', () => {
   it('the sweep timer does not keep the process alive', () => {
-    const script = "import { MemoryTokenStore } from './src/store/memory.ts'; new MemoryTokenStore({ sweepIntervalMs: 1000 }); console.log('ok');";
+    const script = "import { MemoryTokenStore } from './src/store/memory/memory.ts'; new MemoryTokenStore({ sweepIntervalMs: 1000 }); console.log('ok');";
     const started = Date.now();
     const child = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { encoding: 'utf8', timeout: 20_000 });
     assert.equal(child.stdout.trim(), 'ok');

@@ -229,7 +229,7 @@ describe('RedisTokenStore specifics', { timeout: 60_000 }, () => {
   it('importing the store module loads no driver', async () => {
     const script = [
       'import { createRequire } from "node:module";',
-      'await import("./src/store/redis.ts");',
+      'await import("./src/store/redis/redis.ts");',
       'const cache = Object.keys(createRequire(import.meta.url).cache);',
       'console.log(cache.filter((p) => p.includes("/node_modules/ioredis/")).length);',
     ].join('\n');

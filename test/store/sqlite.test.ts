@@ -43,7 +43,7 @@ describe('SqliteTokenStore specifics', () => {
   it('four processes opening one new file at once migrate it exactly once', async () => {
     const path = join(dir, 'opened-at-once.db');
     const script = `
-      import { SqliteTokenStore } from './src/store/sqlite.ts';
+      import { SqliteTokenStore } from './src/store/sqlite/sqlite.ts';
       const store = await SqliteTokenStore.open(process.argv[1]);
       const now = Date.now();
       await store.put({ id: 'p' + process.pid, kind: 'access', subject: 's', issuedAt: now, expiresAt: now + 60000 });
