@@ -14,9 +14,9 @@
 import type { Cluster, ClusterOptions, Redis, RedisOptions } from 'ioredis';
 import { StorageError, StoreConflict } from '../../jose/errors.js';
 import {
-  callNow, closedError, compareIds, consumeRefusal, hashKey, idKey, keepLifecycle, matchesFilter, normalizeLimit,
+  callNow, closedError, consumeRefusal, hashKey, idKey, keepLifecycle, matchesFilter, normalizeLimit,
   decodeCursor, pageFromSorted, resolveStoreOptions, runStoreCall, validateFilter, validateRecord,
-  validateSessionLimit, type KeysetPosition,
+  validateSessionLimit,
 } from '../record-codec.js';
 import { cleanupTime } from '../store-call.js';
 import { filterCanMatch, lookupable } from '../lookup-key.js';
@@ -29,11 +29,15 @@ import { startBackgroundSweep, validateSweepInterval, type BackgroundSweep, type
 import {
   RedisKeys, decodeHashPointer, decodeMember, encodeHashPointer, encodeMember, tagDigest, validatePrefix,
 } from './redis-keys.js';
-import { recordFields, recordFromCore, recordFromHash, recordFromPairs } from './redis-record.js';
+import { recordFields, recordFromCore, recordFromPairs } from './redis-record.js';
 import { ReadCoalescer } from '../read-coalescer.js';
+import { RedisAccess } from './redis-access.js';
+import { cleanupExpired } from './redis-cleanup.js';
+import { scanRecords } from './redis-scan.js';
+import { RedisRecordWriter } from './redis-record-writer.js';
 import {
-  ADD_SESSION, ADD_SESSION_LOCAL, CLAIM_HASH, CLEANUP_RECORD, CONSUME, CONSUME_VIA_POINTER, DELETE_IF_EQUAL, DELETE_RECORD,
-  INDEX_ADD, KEEP_LIFECYCLE, READ_POINTED, PUT_LOCAL, REVOKE_ONE, REVOKE_VIA_POINTER, REVOKE_WHERE, SET_GROW, SUBJECT_RANGE, WRITE_RECORD, ZADD_GROW,
+  ADD_SESSION, ADD_SESSION_LOCAL, CONSUME, CONSUME_VIA_POINTER, DELETE_IF_EQUAL,
+  KEEP_LIFECYCLE, READ_POINTED, PUT_LOCAL, REVOKE_ONE, REVOKE_VIA_POINTER, REVOKE_WHERE, WRITE_RECORD,
   type LuaScript,
 } from './redis-scripts.js';
 
@@ -59,26 +63,12 @@ export interface RedisConnectOptions extends SweepingStoreOptions {
 }
 
 const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
-const SCAN_BATCH = 256;
-const CLEANUP_BATCH = 500;
-// Redis rejects expire times <= 0 and above what a signed 64-bit ms count holds.
-const MAX_EXPIRE_AT = 8.64e15;
+/** Index members read per round trip when revokeWhere walks a family or the global index. */
+const INDEX_BATCH = 500;
 
 type RedisReply = unknown;
 /** One standalone point read: a pointer key, its mode ('i' id, 'h' hash), and the id for mode 'i'. */
 interface PointedRead { pointer: string; mode: 'i' | 'h'; id: string }
-type Evaluator = (sha: string, numKeys: number, ...args: Array<string | number>) => Promise<RedisReply>;
-
-/** One entry of an ordered index scan. */
-interface IndexEntry {
-  issuedAt: number;
-  id: string;
-  record: TokenRecord | undefined;
-}
-
-function isNoScript(err: unknown): boolean {
-  return err instanceof Error && err.message.startsWith('NOSCRIPT');
-}
 
 /**
  * A TokenStore on Redis (single server or Cluster). TTL on every key is the record's
@@ -97,8 +87,8 @@ export class RedisTokenStore implements TokenStore {
   readonly #timeoutMs: number;
   readonly #closeClient: boolean;
   readonly #cluster: boolean;
-  readonly #evalsha: Evaluator;
-  readonly #evalLua: Evaluator;
+  readonly #redis: RedisAccess;
+  readonly #writer: RedisRecordWriter;
   #closed = false;
   readonly #sweeper: BackgroundSweep;
   /** Standalone point reads, batched into one READ_POINTED call when they overlap. */
@@ -142,8 +132,8 @@ export class RedisTokenStore implements TokenStore {
     // Cluster and Redis share the command API; the narrower type keeps overloads callable.
     this.#client = options.client as unknown as Redis;
     this.#cluster = (options.client as { isCluster?: boolean }).isCluster === true;
-    this.#evalsha = this.#client.evalsha.bind(this.#client) as unknown as Evaluator;
-    this.#evalLua = this.#client.eval.bind(this.#client) as unknown as Evaluator;
+    this.#redis = new RedisAccess(this.#client, this.#keys);
+    this.#writer = new RedisRecordWriter(this.#redis, this.#retentionMs, this.#timeoutMs);
     this.#closeClient = options.closeClient === true;
     // Removes index entries as well as records past retention.
     this.#sweeper = startBackgroundSweep(options.sweepIntervalMs, () => this.cleanup(Date.now()));
@@ -156,14 +146,8 @@ export class RedisTokenStore implements TokenStore {
     return runStoreCall(op, key, options, this.#timeoutMs, run);
   }
 
-  async #eval(script: LuaScript, keys: string[], args: Array<string | number>): Promise<RedisReply> {
-    try {
-      return await this.#evalsha(script.sha, keys.length, ...keys, ...args);
-    } catch (err) {
-      if (!isNoScript(err)) throw err;
-      // After a restart or SCRIPT FLUSH the server no longer knows the script: send it once.
-      return this.#evalLua(script.lua, keys.length, ...keys, ...args);
-    }
+  #eval(script: LuaScript, keys: string[], args: Array<string | number>): Promise<RedisReply> {
+    return this.#redis.eval(script, keys, args);
   }
 
   async #readPointedMany(reads: PointedRead[]): Promise<unknown[]> {
@@ -178,14 +162,8 @@ export class RedisTokenStore implements TokenStore {
     return this.#pointedReads.load({ pointer, mode, id });
   }
 
-  #expireAt(record: Pick<TokenRecord, 'expiresAt'>): number {
-    return Math.max(1, Math.min(MAX_EXPIRE_AT, Math.ceil(record.expiresAt + this.#retentionMs)));
-  }
-
-  async #readRecord(s: string, id: string): Promise<TokenRecord | undefined> {
-    const hash = await this.#client.hgetall(this.#keys.record(s, id));
-    const record = recordFromHash(hash);
-    return record !== undefined && record.id === id ? record : undefined;
+  #readRecord(s: string, id: string): Promise<TokenRecord | undefined> {
+    return this.#redis.readRecord(s, id);
   }
 
   async #subjectOfId(id: string): Promise<string | undefined> {
@@ -209,11 +187,11 @@ export class RedisTokenStore implements TokenStore {
         if (Number(written) !== 1) throw new StoreConflict('another record already has this token hash');
         return;
       }
-      const { s, previous } = await this.#prepareWrite(record);
+      const { s, previous } = await this.#writer.prepareWrite(record);
       // The version filed under another subject, as it was when deleted: its lifecycle carries over.
-      const moved = previous === undefined ? undefined : await this.#removeRecord(previous, record.id);
+      const moved = previous === undefined ? undefined : await this.#writer.removeRecord(previous, record.id);
       await this.#eval(WRITE_RECORD, [this.#keys.record(s, record.id), this.#keys.subjectIndex(s)],
-        [record.id, String(record.issuedAt), this.#expireAt(record), ...recordFields(keepLifecycle(record, moved))]);
+        [record.id, String(record.issuedAt), this.#writer.expireAt(record), ...recordFields(keepLifecycle(record, moved))]);
     });
   }
 
@@ -233,65 +211,9 @@ export class RedisTokenStore implements TokenStore {
       this.#keys.prefix, s, encodeMember(record.id, s), encodeMember(record.id, ''), record.hash ?? '',
       encodeHashPointer(s, record.id), record.familyId === undefined ? '0' : '1', String(record.expiresAt),
       ...session,
-      record.id, String(record.issuedAt), String(this.#expireAt(record)), ...recordFields(record),
+      record.id, String(record.issuedAt), String(this.#writer.expireAt(record)), ...recordFields(record),
     ];
     return [keys, args];
-  }
-
-  /**
-   * Everything a write does before the record itself (cluster): claims the hash pointer, points the id at
-   * the subject, adds the index members. Returns the subject tag and, when the id was filed under
-   * another subject, that subject: the caller removes the older version once its write stands.
-   */
-  async #prepareWrite(record: TokenRecord): Promise<{ s: string; previous: string | undefined }> {
-    const s = tagDigest(record.subject);
-    const expireAt = this.#expireAt(record);
-    if (record.hash !== undefined) await this.#claimHash(record, s, expireAt);
-    const member = encodeMember(record.id, s);
-    const [previous] = await Promise.all([
-      this.#eval(SET_GROW, [this.#keys.idPointer(record.id)], [s, expireAt]) as Promise<string | null>,
-      this.#eval(INDEX_ADD, [this.#keys.globalIndex(), this.#keys.expiryIndex()], [member, String(record.issuedAt), String(record.expiresAt)]),
-      record.familyId === undefined ? undefined
-        : this.#eval(ZADD_GROW, [this.#keys.familyIndex(record.familyId)], [String(record.issuedAt), member, expireAt]),
-    ]);
-    return { s, previous: previous !== null && previous !== s ? previous : undefined };
-  }
-
-  async #claimHash(record: TokenRecord, s: string, expireAt: number): Promise<void> {
-    const hash = record.hash as string;
-    const key = this.#keys.hashPointer(hash);
-    const value = encodeHashPointer(s, record.id);
-    let expected = '';
-    // The lease outlives this call's deadline, by which the record is written or the call failed.
-    const leaseMs = Math.max(1, Math.ceil(this.#timeoutMs));
-    for (let attempt = 0; attempt < 3; attempt++) {
-      const holder = await this.#eval(CLAIM_HASH, [key, this.#keys.hashClaimLease(hash)], [value, record.id.length, expireAt, expected, leaseMs]);
-      if (holder === null) return;
-      if (holder === 'L') throw new StoreConflict('token hash is being claimed concurrently');
-      const other = decodeHashPointer(String(holder));
-      // A pointer whose record is gone or carries another hash now is stale: take it over.
-      const otherRecord = other === undefined ? undefined : await this.#readRecord(other.s, other.id);
-      if (otherRecord !== undefined && otherRecord.hash === hash) {
-        throw new StoreConflict('another record already has this token hash');
-      }
-      expected = String(holder);
-    }
-    throw new StoreConflict('token hash is being claimed concurrently');
-  }
-
-  /** Deletes the record filed under subject tag `s` and its index entries; returns it. */
-  async #removeRecord(s: string, id: string): Promise<TokenRecord | undefined> {
-    const pairs = await this.#eval(DELETE_RECORD, [this.#keys.record(s, id), this.#keys.subjectIndex(s)], [id]);
-    const old = recordFromPairs(pairs);
-    const member = encodeMember(id, s);
-    await Promise.all([
-      this.#client.zrem(this.#keys.globalIndex(), member),
-      this.#client.zrem(this.#keys.expiryIndex(), member),
-      old?.familyId === undefined ? undefined : this.#client.zrem(this.#keys.familyIndex(old.familyId), member),
-      old?.hash === undefined ? undefined
-        : this.#eval(DELETE_IF_EQUAL, [this.#keys.hashPointer(old.hash)], [encodeHashPointer(s, id)]),
-    ]);
-    return old;
   }
 
   /** The record with this id (live, expired or revoked), or undefined. */
@@ -329,7 +251,7 @@ export class RedisTokenStore implements TokenStore {
       if (!lookupable(id, 'id')) return false;
       const s = await this.#subjectOfId(id);
       if (s === undefined) return false;
-      const old = await this.#removeRecord(s, id);
+      const old = await this.#writer.removeRecord(s, id);
       await this.#eval(DELETE_IF_EQUAL, [this.#keys.idPointer(id)], [s]);
       return old !== undefined;
     });
@@ -346,7 +268,7 @@ export class RedisTokenStore implements TokenStore {
       if (!filterCanMatch(filter)) return { records: [] };
       const now = callNow(options);
       const found: TokenRecord[] = [];
-      await this.#scan(filter, after, (record) => {
+      await scanRecords(this.#redis, filter, after, (record) => {
         if (matchesFilter(record, filter, now)) found.push(record);
         return found.length <= limit;
       });
@@ -361,55 +283,12 @@ export class RedisTokenStore implements TokenStore {
       if (!filterCanMatch(filter)) return 0;
       const now = callNow(options);
       let n = 0;
-      await this.#scan(filter, undefined, (record) => {
+      await scanRecords(this.#redis, filter, undefined, (record) => {
         if (matchesFilter(record, filter, now)) n++;
         return true;
       });
       return n;
     });
-  }
-
-  /**
-   * Visits records in list order after `after`, through the narrowest index the filter allows:
-   * the subject's, the family's, or the global one. `visit` returns false to stop.
-   */
-  async #scan(filter: TokenFilter, after: KeysetPosition | undefined, visit: (record: TokenRecord) => boolean): Promise<void> {
-    const min = after === undefined ? '-inf' : String(after.issuedAt);
-    for (let offset = 0; ; offset += SCAN_BATCH) {
-      const batch = await this.#indexBatch(filter, min, offset);
-      for (const entry of batch.entries) {
-        if (after !== undefined && entry.issuedAt === after.issuedAt && compareIds(entry.id, after.id) <= 0) continue;
-        if (entry.record !== undefined && !visit(entry.record)) return;
-      }
-      if (batch.size < SCAN_BATCH) return;
-    }
-  }
-
-  /** One batch of index entries; `size` counts index members, readable or not. */
-  async #indexBatch(filter: TokenFilter, min: string, offset: number): Promise<{ entries: IndexEntry[]; size: number }> {
-    if (filter.subject !== undefined) {
-      const s = tagDigest(filter.subject);
-      const reply = await this.#eval(SUBJECT_RANGE, [this.#keys.subjectIndex(s)], [this.#keys.recordPrefix(s), min, offset, SCAN_BATCH]) as unknown[];
-      const out: IndexEntry[] = [];
-      for (let i = 0; i + 2 < reply.length; i += 3) {
-        const id = String(reply[i]);
-        const record = recordFromPairs(reply[i + 2]);
-        out.push({ id, issuedAt: Number(reply[i + 1]), record: record?.id === id ? record : undefined });
-      }
-      return { entries: out, size: out.length };
-    }
-    const key = filter.familyId !== undefined ? this.#keys.familyIndex(filter.familyId) : this.#keys.globalIndex();
-    const page = await this.#client.zrange(key, min, '+inf', 'BYSCORE', 'LIMIT', offset, SCAN_BATCH, 'WITHSCORES');
-    const entries: Array<{ id: string; s: string; issuedAt: number }> = [];
-    for (let i = 0; i + 1 < page.length; i += 2) {
-      const member = decodeMember(page[i] as string);
-      if (member !== undefined) entries.push({ ...member, issuedAt: Number(page[i + 1]) });
-    }
-    const records = await Promise.all(entries.map((e) => this.#readRecord(e.s, e.id)));
-    return {
-      entries: entries.map((e, i) => ({ id: e.id, issuedAt: e.issuedAt, record: records[i] })),
-      size: page.length / 2,
-    };
   }
 
   // ---- revocation -----------------------------------------------------------------------
@@ -469,8 +348,8 @@ export class RedisTokenStore implements TokenStore {
       }
       const bySubject = new Map<string, string[]>();
       const indexKey = filter.familyId !== undefined ? this.#keys.familyIndex(filter.familyId) : this.#keys.globalIndex();
-      for (let offset = 0; ; offset += CLEANUP_BATCH) {
-        const members = await this.#client.zrange(indexKey, String(offset), String(offset + CLEANUP_BATCH - 1));
+      for (let offset = 0; ; offset += INDEX_BATCH) {
+        const members = await this.#client.zrange(indexKey, String(offset), String(offset + INDEX_BATCH - 1));
         for (const raw of members) {
           const member = decodeMember(raw);
           if (member === undefined) continue;
@@ -478,7 +357,7 @@ export class RedisTokenStore implements TokenStore {
           ids.push(member.id);
           bySubject.set(member.s, ids);
         }
-        if (members.length < CLEANUP_BATCH) break;
+        if (members.length < INDEX_BATCH) break;
       }
       let total = 0;
       for (const [s, ids] of bySubject) {
@@ -502,16 +381,16 @@ export class RedisTokenStore implements TokenStore {
         if (Number(reply[0]) === 0) return { added: false, reason: 'max_sessions_exceeded', live: Number(reply[1]) };
         return { added: true, evicted: reply.slice(1).map(String) };
       }
-      const { s, previous } = await this.#prepareWrite(record);
+      const { s, previous } = await this.#writer.prepareWrite(record);
       const before = previous === undefined ? undefined : await this.#readRecord(previous, record.id);
       const reply = await this.#eval(ADD_SESSION, [this.#keys.subjectIndex(s), this.#keys.record(s, record.id)], [
         this.#keys.recordPrefix(s), record.id, record.kind, String(now), max, policy,
-        record.id, String(record.issuedAt), this.#expireAt(record), ...recordFields(keepLifecycle(record, before)),
+        record.id, String(record.issuedAt), this.#writer.expireAt(record), ...recordFields(keepLifecycle(record, before)),
       ]) as Array<string | number>;
       if (Number(reply[0]) === 1) {
         if (previous !== undefined) {
           // A revocation or consumption of the old version since it was read still carries over.
-          const moved = await this.#removeRecord(previous, record.id);
+          const moved = await this.#writer.removeRecord(previous, record.id);
           if (moved?.revokedAt !== undefined || moved?.consumedAt !== undefined) {
             await this.#eval(KEEP_LIFECYCLE, [this.#keys.record(s, record.id)], [
               moved.revokedAt === undefined ? '' : String(moved.revokedAt), moved.revokedReason === undefined ? '0' : '1',
@@ -522,48 +401,9 @@ export class RedisTokenStore implements TokenStore {
         return { added: true, evicted: reply.slice(2).map(String) };
       }
       // Rejected: undo what #prepareWrite changed (best effort), so the stored record reads as before.
-      await this.#undoRefusedWrite(record, s, previous, Number(reply[2]) !== 0).catch(() => {});
+      await this.#writer.undoRefusedWrite(record, s, previous, Number(reply[2]) !== 0).catch(() => {});
       return { added: false, reason: 'max_sessions_exceeded', live: Number(reply[1]) };
     });
-  }
-
-  /**
-   * After a refused addSession (cluster): drops the pointers and index entries the refused record
-   * added, points the id back to the subject it is still filed under, and restores the index
-   * scores and hash pointer of the record that stays.
-   */
-  async #undoRefusedWrite(record: TokenRecord, s: string, previous: string | undefined, existed: boolean): Promise<void> {
-    if (!existed) await this.#dropPointers(record, s, previous === undefined);
-    const keptAt = existed ? s : previous;
-    if (keptAt === undefined) return;
-    // expireAt 1: the pointer keeps the later expiry it has (set-grow), or stays gone if deleted meanwhile.
-    if (previous !== undefined) await this.#eval(SET_GROW, [this.#keys.idPointer(record.id)], [keptAt, 1]);
-    const kept = await this.#readRecord(keptAt, record.id);
-    if (kept === undefined) return;
-    const member = encodeMember(record.id, keptAt);
-    const expireAt = this.#expireAt(kept);
-    await Promise.all([
-      this.#eval(INDEX_ADD, [this.#keys.globalIndex(), this.#keys.expiryIndex()], [member, String(kept.issuedAt), String(kept.expiresAt)]),
-      existed && record.familyId !== undefined && record.familyId !== kept.familyId
-        ? this.#client.zrem(this.#keys.familyIndex(record.familyId), member) : undefined,
-      existed && record.hash !== undefined && record.hash !== kept.hash
-        ? this.#eval(DELETE_IF_EQUAL, [this.#keys.hashPointer(record.hash)], [encodeHashPointer(keptAt, record.id)]) : undefined,
-      kept.hash === undefined ? undefined
-        : this.#client.set(this.#keys.hashPointer(kept.hash), encodeHashPointer(keptAt, record.id), 'PXAT', expireAt, 'NX'),
-    ]);
-  }
-
-  /** Removes the pointers and index entries of `record` filed under `s`; the id pointer only when `dropIdPointer`. */
-  async #dropPointers(record: TokenRecord, s: string, dropIdPointer = true): Promise<void> {
-    const member = encodeMember(record.id, s);
-    await Promise.all([
-      dropIdPointer ? this.#eval(DELETE_IF_EQUAL, [this.#keys.idPointer(record.id)], [s]) : undefined,
-      record.hash === undefined ? undefined
-        : this.#eval(DELETE_IF_EQUAL, [this.#keys.hashPointer(record.hash)], [encodeHashPointer(s, record.id)]),
-      this.#client.zrem(this.#keys.globalIndex(), member),
-      this.#client.zrem(this.#keys.expiryIndex(), member),
-      record.familyId === undefined ? undefined : this.#client.zrem(this.#keys.familyIndex(record.familyId), member),
-    ]);
   }
 
   /** Marks the record with this hash consumed; exactly one concurrent caller wins. */
@@ -592,51 +432,7 @@ export class RedisTokenStore implements TokenStore {
   /** Removes records whose `expiresAt + revocationRetentionMs <= now`; resolves to how many. */
   async cleanup(now?: number, options?: StoreCallOptions): Promise<number> {
     const at = cleanupTime(now, options);
-    return this.#call('cleanup', undefined, options, () => this.#cleanup(at));
-  }
-
-  async #cleanup(now: number): Promise<number> {
-    const threshold = now - this.#retentionMs;
-    let removed = 0;
-    // Each pass removes what it visits, except records that live on (skipped), so the range shrinks.
-    let skip = 0;
-    for (;;) {
-      const members = await this.#client.zrangebyscore(this.#keys.expiryIndex(), '-inf', String(threshold), 'LIMIT', skip, CLEANUP_BATCH);
-      if (members.length === 0) return removed;
-      const outcomes = await Promise.all(members.map((raw) => this.#cleanupMember(raw, threshold)));
-      for (const outcome of outcomes) {
-        if (outcome === 'removed') removed++;
-        else if (outcome === 'kept') skip++;
-      }
-    }
-  }
-
-  /**
-   * Removes one record past retention and everything that points at it. A record Redis's own TTL
-   * removed already counts as removed too: cleanup removes what is left of it.
-   */
-  async #cleanupMember(raw: string, threshold: number): Promise<'removed' | 'kept' | 'malformed'> {
-    const dropIndexEntries = (): Promise<unknown> => Promise.all([
-      this.#client.zrem(this.#keys.expiryIndex(), raw),
-      this.#client.zrem(this.#keys.globalIndex(), raw),
-    ]);
-    const member = decodeMember(raw);
-    if (member === undefined) {
-      await dropIndexEntries();
-      return 'malformed';
-    }
-    const reply = await this.#eval(CLEANUP_RECORD, [this.#keys.record(member.s, member.id), this.#keys.subjectIndex(member.s)],
-      [member.id, String(threshold)]) as [number, string?, string?];
-    if (Number(reply[0]) === 2) return 'kept';
-    if (Number(reply[0]) === 1) {
-      await Promise.all([
-        this.#eval(DELETE_IF_EQUAL, [this.#keys.idPointer(member.id)], [member.s]),
-        reply[1] ? this.#eval(DELETE_IF_EQUAL, [this.#keys.hashPointer(reply[1])], [encodeHashPointer(member.s, member.id)]) : undefined,
-        reply[2] ? this.#client.zrem(this.#keys.familyIndex(reply[2]), raw) : undefined,
-      ]);
-    }
-    await dropIndexEntries();
-    return 'removed';
+    return this.#call('cleanup', undefined, options, () => cleanupExpired(this.#redis, at, this.#retentionMs));
   }
 
   /** Stops the sweep timer and, when the store owns the client, quits it. Later calls reject. */
