@@ -5,3 +5,11 @@
  */
 export { createOpaqueTokenFormat, DEFAULT_OPAQUE_LENGTH, DEFAULT_OPAQUE_PREFIX, MAX_OPAQUE_LENGTH, MIN_OPAQUE_LENGTH } from './token-format.js';
 export type { OpaqueTokenFormat, OpaqueTokenFormatOptions } from './token-format.js';
+export { OpaqueTokenManager } from './manager.js';
+export { OPAQUE_KIND } from './records.js';
+export type {
+  InvalidOpaqueToken, OpaqueTokenFilter, OpaqueTokenList, OpaqueTokenManagerOptions, OpaqueTokenPage, OpaqueTokenRequest,
+  OpaqueTokenResponse, RevokeTokenResult, TokenInfo, TokenReference, ValidOpaqueToken, ValidateRequest, ValidateResult,
+} from './types.js';
+export { TokenEvents } from '../lifecycle/events.js';
+export type { TokenEventMap, TokenEventName } from '../lifecycle/events.js';
