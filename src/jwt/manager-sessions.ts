@@ -52,6 +52,7 @@ function deviceOf(device: TokenDevice | undefined): TokenDevice | undefined {
 export class SessionLedger {
   readonly store: TokenStore;
   private readonly options: SessionLedgerOptions;
+  private lastStartedAt = 0;
 
   constructor(options: SessionLedgerOptions) {
     if (!Number.isInteger(options.maxSessions) || options.maxSessions < 0) throw new RangeError('maxUserSessions must be a non-negative integer (0 = unlimited)');
@@ -75,7 +76,11 @@ export class SessionLedger {
   async recordSession(claims: JWTClaims, startedAt: number, device: TokenDevice | undefined): Promise<void> {
     const subject = claims.sub;
     if (typeof subject !== 'string' || subject.length === 0) throw new JWTInvalid('a tracked token needs a subject');
-    const record: TokenRecord = { id: claims.jti!, kind: SESSION_KIND, subject, issuedAt: startedAt, expiresAt: claims.exp! * 1000 };
+    // Strictly increasing per manager, so evict-oldest follows login order even within one
+    // millisecond (the store breaks ties by id, which is random).
+    const issuedAt = Math.max(startedAt, this.lastStartedAt + 1);
+    this.lastStartedAt = issuedAt;
+    const record: TokenRecord = { id: claims.jti!, kind: SESSION_KIND, subject, issuedAt, expiresAt: Math.max(claims.exp! * 1000, issuedAt + 1) };
     const facts = deviceOf(device);
     if (facts !== undefined) record.device = facts;
     const { store, maxSessions, policy, events, audit } = this.options;

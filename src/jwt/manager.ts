@@ -333,7 +333,7 @@ export class JWTManager {
    * @throws {NoRevocationStore} without a store.
    * @throws {StorageError} when the store fails.
    */
-  isTokenRevoked(jti: string): Promise<boolean> {
+  async isTokenRevoked(jti: string): Promise<boolean> {
     return this.requireStore('isTokenRevoked').isRevoked(jti);
   }
 
@@ -342,7 +342,7 @@ export class JWTManager {
    *
    * @throws {NoRevocationStore} without a store and tracking.
    */
-  getUserSessionCount(userId: string): Promise<number> {
+  async getUserSessionCount(userId: string): Promise<number> {
     return this.requireTracking('getUserSessionCount').count(userId);
   }
 
@@ -352,7 +352,7 @@ export class JWTManager {
    *
    * @throws {NoRevocationStore} without a store and tracking.
    */
-  getActiveUserTokens(userId: string): Promise<TokenRecord[]> {
+  async getActiveUserTokens(userId: string): Promise<TokenRecord[]> {
     return this.requireTracking('getActiveUserTokens').list(userId);
   }
 
@@ -362,7 +362,7 @@ export class JWTManager {
    *
    * @throws {NoRevocationStore} without a store and tracking.
    */
-  revokeAllUserTokens(userId: string, reason = 'revoke_all'): Promise<number> {
+  async revokeAllUserTokens(userId: string, reason = 'revoke_all'): Promise<number> {
     return this.requireTracking('revokeAllUserTokens').revokeAll(userId, reason);
   }
 
