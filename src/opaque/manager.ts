@@ -4,7 +4,7 @@
  * A token that is malformed, mistyped or (with a `secret`) forged is refused in memory, before any
  * store call, so a flood of guesses costs the database nothing.
  */
-import { StorageError, TokenError } from '../jose/index.js';
+import { StorageError, StoreInputInvalid, TokenError } from '../jose/index.js';
 import type { CjwtErrorCode } from '../jose/index.js';
 import { TokenEvents } from '../lifecycle/events.js';
 import type { TokenEventBase } from '../lifecycle/events.js';
@@ -116,6 +116,7 @@ export class OpaqueTokenManager {
    * `ERR_INSUFFICIENT_SCOPE`. Revoked is reported before expired.
    *
    * @throws {StorageError} when the store fails: a failure is never "valid".
+   * @throws {StoreInputInvalid} when `requiredScopes` is not an array of strings.
    */
   validateToken(input: string | ValidateRequest): Promise<ValidateResult> {
     // Not an async function: the hot path is one store promise and one `then`, no extra await.
@@ -125,6 +126,9 @@ export class OpaqueTokenManager {
     const hash = this.#format.hash(token);
     const now = this.#now();
     const required = typeof input === 'string' ? undefined : input.requiredScopes;
+    if (required !== undefined && (!Array.isArray(required) || required.some((scope) => typeof scope !== 'string'))) {
+      return Promise.reject(new StoreInputInvalid('requiredScopes must be an array of strings'));
+    }
     return this.store.getByHash(hash, { now }).then((record) => this.#decide(record, required, hash, now));
   }
 
