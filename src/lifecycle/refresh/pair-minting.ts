@@ -6,10 +6,10 @@
 import { randomBytes } from 'node:crypto';
 import { JWTInvalid } from '../../jose/index.js';
 import type { JWTManager } from '../../jwt/index.js';
+import type { OpaqueTokenFormat } from '../../opaque/index.js';
 import type { TokenDevice, TokenRecord } from '../../store/index.js';
 import { familyDataRecord, refreshRecordId, type FamilyData } from './family.js';
 import type { PairSeal } from './pair-seal.js';
-import type { RefreshTokenFormat } from './refresh-token-format.js';
 import type { TokenPair } from './types.js';
 
 /** Claims the issuer sets itself; a caller's `claims` may not name them. */
@@ -37,7 +37,7 @@ export interface MintedPair {
 /** What minting needs from the issuer. */
 export interface MintContext {
   jwt: JWTManager;
-  format: RefreshTokenFormat;
+  format: OpaqueTokenFormat;
   seal: PairSeal | undefined;
   accessTtlMs: number;
   refreshTtlMs: number;

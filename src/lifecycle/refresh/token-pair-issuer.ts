@@ -15,12 +15,12 @@
  */
 import { RefreshFamilyExpired, RefreshTokenReused, TokenError, JWTClaimValidationFailed, JWTInvalid, parseDuration } from '../../jose/index.js';
 import { InvalidToken, type JWTManager, type VerifyTokenResult } from '../../jwt/index.js';
+import { createOpaqueTokenFormat } from '../../opaque/index.js';
 import type { ConsumeResult, SessionLimitPolicy, TokenRecord, TokenStore } from '../../store/index.js';
 import type { TokenEvents } from '../events.js';
 import { familyDataOf, newFamilyId, parseRefreshRecordId, successorRecordId, type FamilyData } from './family.js';
 import { checkExtraClaims, factsOf, mintPair, normalizeScope, type FamilyFacts, type MintContext } from './pair-minting.js';
 import { PairSeal, deriveKey } from './pair-seal.js';
-import { createRefreshTokenFormat } from './refresh-token-format.js';
 import { listLiveSessions } from './sessions.js';
 import type { IssueTokenPairInput, RefreshSession, RevocationOutcome, TokenPair, TokenPairIssuerOptions } from './types.js';
 import { waitForSuccessor } from './successor-wait.js';
@@ -34,6 +34,7 @@ function durationMs(value: number | string, name: string): number {
 }
 
 function secretBytes(secret: string | Uint8Array): Uint8Array {
+  // Checked here, not left to the format: the seal key is derived from the same bytes.
   const bytes = typeof secret === 'string' ? Buffer.from(secret, 'utf8') : secret;
   if (!(bytes instanceof Uint8Array) || bytes.length < MIN_SECRET_BYTES) throw new RangeError(`secret must be at least ${MIN_SECRET_BYTES} bytes`);
   return bytes;
@@ -90,7 +91,8 @@ export class TokenPairIssuer {
     if (this.#graceMs > 0 && secret === undefined) throw new TypeError('reuseGraceMs needs secret (the same on every server)');
     this.#mint = {
       jwt: options.jwt,
-      format: createRefreshTokenFormat(options.refreshTokenPrefix ?? 'rt'),
+      // With the secret, a forged refresh token fails its HMAC in memory: no store round trip.
+      format: createOpaqueTokenFormat({ prefix: options.refreshTokenPrefix ?? 'rt', ...(secret === undefined ? {} : { secret: deriveKey(secret, 'token-format') }) }),
       seal: this.#graceMs > 0 && secret !== undefined ? new PairSeal(deriveKey(secret, 'seal')) : undefined,
       accessTtlMs: durationMs(options.accessTtl ?? '15m', 'accessTtl'),
       refreshTtlMs: Math.min(refreshTtlMs, idleMs),
@@ -186,7 +188,7 @@ export class TokenPairIssuer {
    * Logs out: revokes the family (every refresh and access token of that login) named by a
    * refresh token (spent or not) or by a valid access token.
    *
-   * @throws {TokenError} `ERR_TOKEN_MALFORMED` / `ERR_TOKEN_NOT_FOUND` for an unknown refresh token.
+   * @throws {TokenError} `ERR_TOKEN_MALFORMED` for a token of neither kind (no store call), `ERR_TOKEN_NOT_FOUND` for an unknown refresh token.
    * @throws {CjwtError} the verification error of an invalid access token.
    */
   async logout(token: string): Promise<RevocationOutcome> {
@@ -197,6 +199,8 @@ export class TokenPairIssuer {
       if (record === undefined || familyId === undefined) throw new TokenError('ERR_TOKEN_NOT_FOUND', 'unknown refresh token');
       return this.#revokeFamily(familyId, 'logout', now, record.subject);
     }
+    // Neither a refresh token nor a JWS/JWE (which always have dots): refuse without any work.
+    if (typeof token !== 'string' || !token.includes('.')) throw new TokenError('ERR_TOKEN_MALFORMED', 'malformed token');
     const result = await this.#jwt.verifyToken(token);
     if (!result.valid) throw result.error;
     const sid = result.claims.sid;

@@ -40,7 +40,11 @@ export interface TokenPairIssuerOptions {
   maxUserSessions?: number;
   /** What a login past `maxUserSessions` does. Default `'reject'`. */
   sessionLimitPolicy?: SessionLimitPolicy;
-  /** Prefix of refresh tokens (`<prefix>_...`), so secret scanners can find leaked ones. Default `'rt'`. */
+  /**
+   * Prefix of refresh tokens (`<prefix>_<random base62>[HMAC]<CRC32>`, the `cjwt/opaque` format),
+   * so secret scanners can find leaked ones: 1-32 characters `[A-Za-z0-9_]` starting with a
+   * letter. Default `'rt'`.
+   */
   refreshTokenPrefix?: string;
   /**
    * Server secret (at least 32 bytes), the same on every server: it seals successor pairs during

@@ -9,6 +9,8 @@ import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { JWTManager } from '../../../src/jwt/index.js';
 import { TokenEvents, type TokenEventName } from '../../../src/lifecycle/events.js';
+import { createOpaqueTokenFormat } from '../../../src/opaque/index.js';
+import { PairSeal, deriveKey } from '../../../src/lifecycle/refresh/pair-seal.js';
 import { TokenPairIssuer, type TokenPair, type TokenPairIssuerOptions } from '../../../src/lifecycle/refresh/index.js';
 import type { TokenStore } from '../../../src/store/types.js';
 import { backend, type BackendName } from './backends.js';
@@ -151,9 +153,12 @@ export function runRefreshFlows(name: BackendName): void {
       assert.equal(typeof successor?.data?.sealedPair, 'string');
       const text = JSON.stringify(successor);
       assert.ok(!text.includes(next.refreshToken) && !text.includes(next.accessToken));
-      // Another server secret cannot open it: the retry is then treated as a reuse.
-      const other = new TokenPairIssuer({ jwt: JWTManager.withHMAC(hmac, { issuer: 'https://auth.test', audience: 'api' }), store, secret: randomBytes(32), reuseGraceMs: 10_000_000, refreshTokenPrefix: 'cjrt' });
-      await rejectsWith(other.refreshTokens(login.refreshToken), 'ERR_REFRESH_TOKEN_REUSED');
+      // Only the server secret opens it, and only for the record it was sealed for.
+      const sealed = successor!.data!.sealedPair as string;
+      const opened = new PairSeal(deriveKey(secret, 'seal')).open(sealed, successor!.id, next.familyId);
+      assert.deepEqual(opened, next);
+      assert.equal(new PairSeal(deriveKey(randomBytes(32), 'seal')).open(sealed, successor!.id, next.familyId), undefined);
+      assert.equal(new PairSeal(deriveKey(secret, 'seal')).open(sealed, `${next.familyId}.7`, next.familyId), undefined);
     });
 
     it('absolute family lifetime: rotations cannot extend a login past familyMaxLifetime', async () => {
@@ -253,20 +258,27 @@ export function runRefreshFlows(name: BackendName): void {
       assert.deepEqual((await pairs.listSessions(subject)).map((s) => s.familyId), [first.familyId, third.familyId]);
     });
 
-    it('malformed refresh tokens are refused without a store call; unknown ones are not found', async () => {
+    it('malformed and forged refresh tokens are refused without a store call; unknown ones are not found', async () => {
       const { pairs } = setup();
       let calls = 0;
       const counting = new Proxy(store, { get: (t, p, r) => { const v = Reflect.get(t, p, r) as unknown; if (typeof v === 'function') { return (...args: unknown[]) => { calls++; return (v as (...a: unknown[]) => unknown).apply(t, args); }; } return v; } });
-      const counted = new TokenPairIssuer({ jwt: JWTManager.withHMAC(hmac), store: counting, refreshTokenPrefix: 'cjrt' });
-      for (const bad of ['', 'cjrt_', 'rt_' + 'a'.repeat(43), 'cjrt_' + 'a'.repeat(42), 'cjrt_' + 'a'.repeat(42) + '!', 'x'.repeat(10_000)]) {
+      const counted = new TokenPairIssuer({ jwt: JWTManager.withHMAC(hmac), store: counting, refreshTokenPrefix: 'cjrt', secret });
+      const login = await pairs.issueTokenPair({ subject: user() });
+      const typo = login.refreshToken.slice(0, 10) + (login.refreshToken[10] === 'a' ? 'b' : 'a') + login.refreshToken.slice(11);
+      // Well formed with a valid checksum, but its HMAC is not under this server's secret.
+      const forged = createOpaqueTokenFormat({ prefix: 'cjrt', secret: randomBytes(32) }).generate().token;
+      const malformed = ['', 'cjrt_', 'rt_' + login.refreshToken.slice(5), login.refreshToken.slice(0, -1), login.refreshToken + 'a', typo, forged, 'x'.repeat(10_000)];
+      for (const bad of malformed) {
         await rejectsWith(counted.refreshTokens(bad), 'ERR_TOKEN_MALFORMED');
+        await rejectsWith(counted.logout(bad), 'ERR_TOKEN_MALFORMED');
       }
       await rejectsWith(counted.refreshTokens(42 as unknown as string), 'ERR_TOKEN_MALFORMED');
       assert.equal(calls, 0);
-      const login = await pairs.issueTokenPair({ subject: user() });
-      const forged = login.refreshToken.slice(0, -4) + (login.refreshToken.endsWith('AAAA') ? 'BBBB' : 'AAAA');
-      await rejectsWith(pairs.refreshTokens(forged), 'ERR_TOKEN_NOT_FOUND');
-      await rejectsWith(pairs.logout(forged), 'ERR_TOKEN_NOT_FOUND');
+      // Without a secret only the shape and checksum are checked: an unknown token costs one lookup.
+      const unsigned = new TokenPairIssuer({ jwt: JWTManager.withHMAC(hmac), store, refreshTokenPrefix: 'cjrt' });
+      const unknown = createOpaqueTokenFormat({ prefix: 'cjrt' }).generate().token;
+      await rejectsWith(unsigned.refreshTokens(unknown), 'ERR_TOKEN_NOT_FOUND');
+      await rejectsWith(unsigned.logout(unknown), 'ERR_TOKEN_NOT_FOUND');
       const tampered = await pairs.verifyAccessToken(login.accessToken.slice(0, -2) + 'xx');
       assert.equal(tampered.valid, false);
     });
@@ -277,7 +289,7 @@ export function runRefreshFlows(name: BackendName): void {
       const closed = await target.open();
       if (closed === store) return; // the memory backend has one store: closing it would end the suite
       await closed.close();
-      const broken = new TokenPairIssuer({ jwt, store: closed, refreshTokenPrefix: 'cjrt' });
+      const broken = new TokenPairIssuer({ jwt, store: closed, refreshTokenPrefix: 'cjrt', secret });
       await rejectsWith(broken.refreshTokens(login.refreshToken), 'ERR_STORAGE');
       await rejectsWith(broken.verifyAccessToken(login.accessToken), 'ERR_STORAGE');
       await rejectsWith(broken.issueTokenPair({ subject: user() }), 'ERR_STORAGE');
