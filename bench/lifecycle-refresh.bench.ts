@@ -14,7 +14,7 @@
  * Servers come from CJWT_TEST_REDIS_URL / CJWT_TEST_POSTGRES_URL / CJWT_TEST_MYSQL_URL when set,
  * otherwise the bench starts its own with the test harnesses (test/support/servers/).
  *
- * Flags: --only=memory,sqlite,redis,postgres,mysql  --duration=MS (default 300)  --rounds=N (default 5)  --json
+ * Flags: --only=memory,sqlite,redis,postgres,mysql  --duration=MS (default 150)  --rounds=N (default 10)  --json
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -29,8 +29,8 @@ const args = process.argv.slice(2);
 const flag = (name: string): string | undefined => args.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
 const asJson = args.includes('--json');
 const only = flag('only')?.split(',');
-const durationMs = Number(flag('duration') ?? 300);
-const rounds = Number(flag('rounds') ?? 5);
+const durationMs = Number(flag('duration') ?? 150);
+const rounds = Number(flag('rounds') ?? 10);
 const started = Date.now();
 const log = (line: string): void => { if (!asJson) process.stderr.write(`[${((Date.now() - started) / 1000).toFixed(0).padStart(3)} s] ${line}\n`); };
 
@@ -61,7 +61,7 @@ async function measureLanes(lanes: Lane[], ms: number): Promise<number> {
 /** Best of `rounds` interleaved rounds for each implementation. */
 async function compare(impls: Record<string, Lane[]>): Promise<Record<string, number>> {
   const best: Record<string, number> = {};
-  for (const lanes of Object.values(impls)) await measureLanes(lanes, Math.min(150, durationMs)); // warm-up
+  for (const lanes of Object.values(impls)) await measureLanes(lanes, 150); // warm-up
   for (let r = 0; r < rounds; r++) {
     for (const [name, lanes] of Object.entries(impls)) best[name] = Math.max(best[name] ?? 0, await measureLanes(lanes, durationMs));
   }

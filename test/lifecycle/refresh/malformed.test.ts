@@ -10,7 +10,7 @@ import fc from 'fast-check';
 import { JWTManager } from '../../../src/jwt/index.js';
 import { parseRefreshRecordId, refreshRecordId, successorRecordId } from '../../../src/lifecycle/refresh/family.js';
 import { TokenPairIssuer } from '../../../src/lifecycle/refresh/index.js';
-import { MemoryTokenStore } from '../../../src/store/memory.js';
+import { MemoryTokenStore } from '../../../src/store/index.js';
 import type { TokenStore } from '../../../src/store/types.js';
 
 /** The store wrapped so that every method call is counted. */
