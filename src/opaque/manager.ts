@@ -134,7 +134,9 @@ export class OpaqueTokenManager {
 
   /** The answer for the record a valid-looking token found (or did not). */
   #decide(record: TokenRecord | undefined, required: string[] | undefined, hash: string, now: number): ValidateResult {
-    if (record === undefined) return this.#reject('ERR_TOKEN_NOT_FOUND', undefined, hash);
+    // A refresh token is never a bearer credential, even when it shares this prefix and store: it
+    // is only ever spent through rotation.
+    if (record === undefined || record.kind === 'refresh') return this.#reject('ERR_TOKEN_NOT_FOUND', undefined, hash);
     if (record.revokedAt !== undefined) return this.#reject('ERR_TOKEN_REVOKED', record, hash, now);
     if (record.expiresAt <= now) return this.#reject('ERR_TOKEN_EXPIRED', record, hash, now);
     if (required !== undefined && required.length > 0) {

@@ -97,3 +97,20 @@ describe('OpaqueTokenManager options and requests', () => {
     await manager.close();
   });
 });
+
+describe('OpaqueTokenManager and refresh tokens in one store', () => {
+  it('a refresh token of the same prefix is never accepted as a bearer opaque token', async () => {
+    const store = new MemoryTokenStore();
+    const manager = new OpaqueTokenManager({ store, prefix: 'rt' });
+    const issued = await manager.generateToken({ userId: 'alice', ttl: 3600 });
+    assert.equal((await manager.validateToken(issued.token)).valid, true);
+    // The rotation engine stores its refresh tokens as records of kind 'refresh' under the same format.
+    const record = await store.get(issued.id);
+    assert.ok(record);
+    await store.delete(issued.id);
+    await store.put({ ...record, kind: 'refresh' });
+    const result = await manager.validateToken(issued.token);
+    assert.equal(result.valid, false);
+    assert.equal(!result.valid && result.error.code, 'ERR_TOKEN_NOT_FOUND');
+  });
+});
