@@ -17,7 +17,7 @@ import { JWKInvalid, KeyTooWeak, importSecret } from '../jose/index.js';
 import {
   BITS_PER_BASE62_CHAR, UINT32_BASE62_WIDTH, crc32Ascii, crc32Base62, decodeUint32Base62, encodeUint32Base62, randomBase62,
 } from './base62.js';
-import { createTruncatedMac } from './mac.js';
+import { createHmacFunction } from '../jose/hmac.js';
 
 /** Options of {@link createOpaqueTokenFormat}. */
 export interface OpaqueTokenFormatOptions {
@@ -91,7 +91,12 @@ export function createOpaqueTokenFormat(options: OpaqueTokenFormatOptions = {}):
   const crcStart = macStart + (key === undefined ? 0 : MAC_CHARS);
   const totalLength = crcStart + UINT32_BASE62_WIDTH;
 
-  const mac = key === undefined ? undefined : createTruncatedMac(key);
+  // The JWS layer's HMAC (key pads computed once); a token keeps the first 64 bits.
+  const hmac = key === undefined ? undefined : createHmacFunction('sha256', key);
+  const mac = hmac === undefined ? undefined : (input: string): [number, number] => {
+    const digest = hmac(input);
+    return [digest.readUInt32BE(0), digest.readUInt32BE(4)];
+  };
 
   return {
     generate() {
