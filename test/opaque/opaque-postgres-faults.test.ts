@@ -16,6 +16,8 @@ describe('opaque tokens on PostgreSQL: server hung, killed, shut down, restarted
 
   before(async () => {
     server = await startPostgres();
+    // The first migration gets a generous deadline; the outages are tested with the short one.
+    await (await PostgresTokenStore.connect(server.url, { operationTimeoutMs: 30_000, sweepIntervalMs: 0, tablePrefix: 'opaque_faults_' })).close();
     store = await PostgresTokenStore.connect(server.url, { operationTimeoutMs: FAULT_TIMEOUT_MS, sweepIntervalMs: 0, tablePrefix: 'opaque_faults_' });
     manager = new OpaqueTokenManager({ store });
     tokens = await issueFaultTokens(manager);
