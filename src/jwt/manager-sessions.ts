@@ -8,7 +8,7 @@
  * device facts; revocation is keyed by `jti`, never by the token's bytes (signatures are
  * malleable, so a hash of the bytes would let a re-encoded token slip past a denylist).
  */
-import { JWTInvalid, MaxSessionsExceeded, TokenAlreadyRevoked } from '../jose/errors.js';
+import { JWTInvalid, MaxSessionsExceeded, NoRevocationStore, TokenAlreadyRevoked } from '../jose/errors.js';
 import type { JWTClaims } from '../jose/jwt/jwt.js';
 import type { AuditLog } from '../lifecycle/audit.js';
 import type { TokenEvents } from '../lifecycle/events.js';
@@ -168,4 +168,40 @@ export class SessionLedger {
     } while (cursor !== undefined);
     return out;
   }
+}
+
+/** What {@link sessionLedgerFor} needs besides the configuration. */
+export interface SessionLedgerDeps {
+  events: TokenEvents;
+  audit: AuditLog | undefined;
+  now: () => number;
+  defaultTtlMs: number;
+}
+
+/**
+ * The ledger a manager configuration asks for; undefined without a store.
+ *
+ * @throws {NoRevocationStore} for tracking or a session limit without a store.
+ */
+export function sessionLedgerFor(config: { store?: TokenStore | undefined; trackUserTokens?: boolean | undefined; maxUserSessions?: number | undefined; sessionLimitPolicy?: SessionLimitPolicy | undefined }, deps: SessionLedgerDeps): SessionLedger | undefined {
+  const maxSessions = config.maxUserSessions ?? 0;
+  const track = config.trackUserTokens ?? false;
+  if (config.store === undefined) {
+    if (track || maxSessions !== 0) throw new NoRevocationStore('trackUserTokens and maxUserSessions need a store');
+    return undefined;
+  }
+  return new SessionLedger({ store: config.store, track, maxSessions, policy: config.sessionLimitPolicy ?? 'reject', ...deps });
+}
+
+/** The ledger, or NoRevocationStore naming the operation that needed it. */
+export function requireStore(ledger: SessionLedger | undefined, operation: string): SessionLedger {
+  if (ledger === undefined) throw new NoRevocationStore(`${operation} needs a store`);
+  return ledger;
+}
+
+/** The ledger when it tracks sessions: without tracking the store knows none, and 0 would be a lie. */
+export function requireTracking(ledger: SessionLedger | undefined, operation: string): SessionLedger {
+  const sessions = requireStore(ledger, operation);
+  if (!sessions.tracking) throw new NoRevocationStore(`${operation} needs trackUserTokens or maxUserSessions`);
+  return sessions;
 }

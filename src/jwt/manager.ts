@@ -5,42 +5,29 @@
  * precompiled synchronous verifier plus two clock reads and a few counter updates. With a store
  * (manager-sessions.ts) it adds one `isRevoked(jti)` round trip, session tracking and limits.
  */
+import { randomBytes } from 'node:crypto';
 import type { AlgorithmFamily } from '../jose/algorithms.js';
-import { createHash, randomBytes } from 'node:crypto';
-import {
-  CjwtError, JOSENotSupported, JWTClaimValidationFailed, JWTInvalid, NoRevocationStore, TokenAlreadyRevoked, TokenRevoked, TokenTooLarge,
-} from '../jose/errors.js';
+import { JOSENotSupported, JWTInvalid, TokenAlreadyRevoked, TokenRevoked, TokenTooLarge } from '../jose/errors.js';
 import { decodeJWT, parseDuration, type JWTClaims, type JWTVerifyResult } from '../jose/jwt/jwt.js';
 import type { JWEHeader } from '../jose/jwe/jwe.js';
 import { DEFAULT_MAX_TOKEN_SIZE, type JWSHeader } from '../jose/jws/jws.js';
 import { ClockDate } from '../keys/clock-date.js';
 import type { JWKS } from '../keys/jwks-fetch.js';
 import type { KeyInfo, KeyRing, RotateOptions, RingVerifyOptions } from '../keys/key-ring.js';
-import { AuditLog, type AuditEntry, type AuditQuery } from '../lifecycle/audit.js';
-import { ClaimsCache, claimsCacheKey } from '../lifecycle/claims-cache.js';
-import { coarseNow } from '../lifecycle/coarse-clock.js';
-import { TokenEvents } from '../lifecycle/events.js';
+import type { AuditEntry, AuditQuery } from '../lifecycle/audit.js';
+import { ClaimsCache } from '../lifecycle/claims-cache.js';
+import type { TokenEvents } from '../lifecycle/events.js';
 import { TokenMetrics, type MetricsSnapshot } from '../lifecycle/metrics.js';
 import type { TokenRecord } from '../store/index.js';
 import { chunkToken, reassembleToken, type TokenChunks } from './chunking.js';
 import { compileTokenEncryption, type TokenEncryption } from './manager-encryption.js';
 import { importKeyInput, keyRingFor } from './manager-keys.js';
-import { SESSION_KIND, SessionLedger } from './manager-sessions.js';
+import { requireStore, requireTracking, sessionLedgerFor, type SessionLedger } from './manager-sessions.js';
+import { ManagerTelemetry } from './manager-telemetry.js';
+import { claimsVerifier, optionalClaimsCheck, toCjwtError } from './manager-verify.js';
 import { buildTokenClaims, type ClaimDefaults } from './token-claims.js';
 import type { GenerateTokenOptions, GeneratedToken, JWTManagerConfig, JWTManagerInit, KeyInput, VerifyTokenResult } from './types.js';
-
-/** Kind named in events and session records for this manager's tokens. */
-const EVENT_KIND = SESSION_KIND;
-import { InvalidToken, ValidToken } from './verify-result.js';
-
-function stringOrUndefined(value: unknown): string | undefined {
-  return typeof value === 'string' ? value : undefined;
-}
-
-function toCjwtError(err: unknown): CjwtError {
-  // Anything not typed is a bug in a lower layer; it still must not make a token valid or leak details.
-  return err instanceof CjwtError ? err : new JWTInvalid('token could not be verified');
-}
+import { InvalidToken } from './verify-result.js';
 
 /** Description of the manager's keys. */
 export interface ManagerKeyInfo {
@@ -63,27 +50,20 @@ export class JWTManager {
   /** The key ring the manager signs and verifies with. */
   readonly keyRing: KeyRing;
   private readonly now: () => number;
-  private readonly auditNow: () => number;
   private readonly verifier: (token: string) => JWTVerifyResult;
   private readonly encryption: TokenEncryption | undefined;
   private readonly claimDefaults: ClaimDefaults;
   private readonly maxTokenSize: number;
   private readonly typ: string;
-  private readonly metrics: TokenMetrics | undefined;
-  private readonly audit: AuditLog | undefined;
-  private readonly auditSuccess: boolean;
-  private readonly auditFailure: boolean;
-  private readonly optionalIssuers: ReadonlySet<string> | undefined;
-  private readonly optionalAudiences: ReadonlySet<string> | undefined;
-  /** Token events of this manager (or the emitter given as `events`, shared with others). */
-  readonly events: TokenEvents;
+  private readonly telemetry: ManagerTelemetry;
+  private readonly checkOptional: ((claims: JWTClaims) => void) | undefined;
   /** The claims cache, when configured. */
   readonly claimsCache: ClaimsCache | undefined;
   private readonly sessions: SessionLedger | undefined;
   /** True when verification goes beyond the stateless verifier (store or cache). */
   private readonly stateful: boolean;
-  /** Prefix of this manager's cache keys: a shared cache never serves one manager's verdict to another. */
-  private readonly cacheScope: string;
+  /** Cache, then verifier: the first step of the stateful path. */
+  private readonly verifyClaims: (token: string) => JWTClaims | InvalidToken;
 
   /**
    * A manager over `init.key`, `init.keyRing`, or a generated key (`init.algorithm`, default ES256).
@@ -96,20 +76,12 @@ export class JWTManager {
     this.maxTokenSize = init.maxTokenSize ?? DEFAULT_MAX_TOKEN_SIZE;
     this.typ = init.typ ?? 'JWT';
     this.claimDefaults = { issuer: init.issuer, audience: init.audience, ttlSeconds: parseDuration(init.defaultTtl ?? '1h') };
-    // A test clock is used as is; the real one is read coarsely for audit times (see coarseNow).
-    this.auditNow = init.now ?? (this.keyRing.now === Date.now ? coarseNow : this.keyRing.now);
-    this.metrics = init.metrics === false ? undefined : new TokenMetrics(this.now, init.latencySampleEvery ?? 16);
-    this.audit = init.audit === false ? undefined : new AuditLog(init.audit ?? {});
-    const auditVerifications = init.auditVerifications ?? 'all';
-    this.auditSuccess = this.audit !== undefined && auditVerifications === 'all';
-    this.auditFailure = this.audit !== undefined && auditVerifications !== 'none';
-
-    this.events = init.events ?? new TokenEvents();
-    this.sessions = this.sessionLedgerFor(init);
+    this.telemetry = new ManagerTelemetry(init, this.now, this.keyRing.now === Date.now);
+    const { events, audit } = this.telemetry;
+    this.sessions = sessionLedgerFor(init, { events, audit, now: this.now, defaultTtlMs: this.claimDefaults.ttlSeconds * 1000 });
     this.claimsCache = init.claimsCache === undefined || init.claimsCache === false ? undefined
       : init.claimsCache instanceof ClaimsCache ? init.claimsCache
         : new ClaimsCache({ now: this.now, ...(init.claimsCache === true ? {} : init.claimsCache) });
-    this.cacheScope = randomBytes(6).toString('base64url');
     this.stateful = this.sessions !== undefined || this.claimsCache !== undefined;
 
     const requireIssuer = init.requireIssuer ?? init.issuer !== undefined;
@@ -131,9 +103,10 @@ export class JWTManager {
       else options.requiredClaims!.push('aud');
     }
     // Not required but configured: a token that carries the claim must still match.
-    this.optionalIssuers = !requireIssuer && init.issuer !== undefined ? new Set([init.issuer]) : undefined;
-    this.optionalAudiences = !requireAudience && init.audience !== undefined
-      ? new Set(Array.isArray(init.audience) ? init.audience : [init.audience]) : undefined;
+    this.checkOptional = optionalClaimsCheck(
+      !requireIssuer && init.issuer !== undefined ? new Set([init.issuer]) : undefined,
+      !requireAudience && init.audience !== undefined ? new Set(Array.isArray(init.audience) ? init.audience : [init.audience]) : undefined,
+    );
     const verifyJWS = this.keyRing.createVerifier(options);
     const encryption = init.encryption === undefined
       ? undefined
@@ -141,6 +114,15 @@ export class JWTManager {
     this.encryption = encryption;
     // With encryption on, a token must decrypt first: a plain JWS never reaches the verifier.
     this.verifier = encryption === undefined ? verifyJWS : (token) => verifyJWS(encryption.decrypt(token).jws);
+    this.verifyClaims = claimsVerifier({
+      verifier: this.verifier, checkOptional: this.checkOptional, cache: this.claimsCache, maxTokenSize: this.maxTokenSize,
+      cacheScope: randomBytes(6).toString('base64url'),
+    });
+  }
+
+  /** Token events of this manager (or the emitter given as `events`, shared with others). */
+  get events(): TokenEvents {
+    return this.telemetry.events;
   }
 
   /** A manager signing with an RSA private key (RS256 by default; PS* via `algorithm`). */
@@ -213,20 +195,20 @@ export class JWTManager {
   verifyTokenSync(token: string): VerifyTokenResult {
     if (this.stateful) {
       if (this.sessions !== undefined) throw new JOSENotSupported('verifyTokenSync cannot consult the revocation store; use verifyToken');
-      const t0 = this.startTimer();
-      const outcome = this.verifyClaimsCached(token);
-      return outcome instanceof InvalidToken ? this.rejected(outcome.error, t0, undefined, token) : this.validated(outcome, t0);
+      const t0 = this.telemetry.startTimer();
+      const outcome = this.verifyClaims(token);
+      return outcome instanceof InvalidToken ? this.telemetry.rejected(outcome.error, t0, undefined, token) : this.telemetry.validated(outcome, t0);
     }
-    const metrics = this.metrics;
-    const t0 = metrics !== undefined && metrics.shouldTime() ? performance.now() : -1;
+    const telemetry = this.telemetry;
+    const t0 = telemetry.startTimer();
     let claims: JWTClaims;
     try {
       claims = this.verifier(token).payload;
-      if (this.optionalIssuers !== undefined || this.optionalAudiences !== undefined) this.checkOptionalClaims(claims);
+      if (this.checkOptional !== undefined) this.checkOptional(claims);
     } catch (err) {
-      return this.rejected(toCjwtError(err), t0, undefined, token);
+      return telemetry.rejected(toCjwtError(err), t0, undefined, token);
     }
-    return this.validated(claims, t0);
+    return telemetry.validated(claims, t0);
   }
 
   /**
@@ -264,7 +246,7 @@ export class JWTManager {
   async refresh(token: string): Promise<GeneratedToken> {
     const result = this.sessions === undefined ? this.verifyTokenSync(token) : await this.verifyToken(token);
     if (!result.valid) {
-      this.audit?.record({ time: this.now(), action: 'refresh', outcome: 'failure', reason: result.error.code });
+      this.telemetry.audit?.record({ time: this.now(), action: 'refresh', outcome: 'failure', reason: result.error.code });
       throw result.error;
     }
     const { iss, sub, aud, iat, exp, jti } = result.claims;
@@ -282,15 +264,13 @@ export class JWTManager {
         await sessions.revoke(jti!, 'refreshed', { subject: sub, expiresAt: typeof exp === 'number' ? exp * 1000 : undefined });
       } catch (err) {
         if (!(err instanceof TokenAlreadyRevoked)) throw err;
-        this.audit?.add(this.auditNow(), 'refresh', 'failure', jti, sub, 'ERR_TOKEN_REVOKED');
-        this.events.emit('token.rejected', { time: this.auditNow(), kind: EVENT_KIND, tokenId: jti, subject: sub, code: 'ERR_TOKEN_REVOKED' });
+        this.telemetry.refreshLost(jti, sub);
         throw new TokenRevoked('token has already been refreshed or revoked');
       }
       if (previous?.device !== undefined) options.device = previous.device;
       issued = sessions.tracking ? await this.issueTracked(options, 'refresh') : this.issue(options, 'refresh');
-      this.events.emit('token.refreshed', { time: this.auditNow(), kind: EVENT_KIND, tokenId: issued.jwtId, subject: sub, parentId: jti });
     }
-    this.metrics?.recordRefreshed();
+    this.telemetry.refreshed(issued.jwtId, jti, sub);
     return issued;
   }
 
@@ -304,8 +284,8 @@ export class JWTManager {
    * @throws {StorageError} when the store fails.
    */
   async revokeToken(token: string, reason = 'revoked'): Promise<void> {
-    const sessions = this.requireStore('revokeToken');
-    const outcome = this.verifyClaimsCached(token);
+    const sessions = requireStore(this.sessions, 'revokeToken');
+    const outcome = this.verifyClaims(token);
     if (outcome instanceof InvalidToken) throw outcome.error;
     await sessions.revoke(outcome.jti!, reason, { subject: outcome.sub, expiresAt: typeof outcome.exp === 'number' ? outcome.exp * 1000 : undefined });
   }
@@ -320,7 +300,7 @@ export class JWTManager {
    * @throws {StorageError} when the store fails.
    */
   async revokeTokenById(jti: string, expiresAt?: Date | number, reason = 'revoked'): Promise<void> {
-    const sessions = this.requireStore('revokeTokenById');
+    const sessions = requireStore(this.sessions, 'revokeTokenById');
     if (typeof jti !== 'string' || jti.length === 0) throw new JWTInvalid('jti must be a non-empty string');
     const expiresMs = expiresAt === undefined ? undefined : expiresAt instanceof Date ? expiresAt.getTime() : expiresAt * 1000;
     if (expiresMs !== undefined && !Number.isFinite(expiresMs)) throw new JWTInvalid('expiresAt must be a Date or epoch seconds');
@@ -334,7 +314,7 @@ export class JWTManager {
    * @throws {StorageError} when the store fails.
    */
   async isTokenRevoked(jti: string): Promise<boolean> {
-    return this.requireStore('isTokenRevoked').isRevoked(jti);
+    return requireStore(this.sessions, 'isTokenRevoked').isRevoked(jti);
   }
 
   /**
@@ -343,7 +323,7 @@ export class JWTManager {
    * @throws {NoRevocationStore} without a store and tracking.
    */
   async getUserSessionCount(userId: string): Promise<number> {
-    return this.requireTracking('getUserSessionCount').count(userId);
+    return requireTracking(this.sessions, 'getUserSessionCount').count(userId);
   }
 
   /**
@@ -353,7 +333,7 @@ export class JWTManager {
    * @throws {NoRevocationStore} without a store and tracking.
    */
   async getActiveUserTokens(userId: string): Promise<TokenRecord[]> {
-    return this.requireTracking('getActiveUserTokens').list(userId);
+    return requireTracking(this.sessions, 'getActiveUserTokens').list(userId);
   }
 
   /**
@@ -363,14 +343,14 @@ export class JWTManager {
    * @throws {NoRevocationStore} without a store and tracking.
    */
   async revokeAllUserTokens(userId: string, reason = 'revoke_all'): Promise<number> {
-    return this.requireTracking('revokeAllUserTokens').revokeAll(userId, reason);
+    return requireTracking(this.sessions, 'revokeAllUserTokens').revokeAll(userId, reason);
   }
 
   /** Rotates the signing key; the previous key verifies for `gracePeriod` (default one day). */
   rotateKey(options: RotateOptions = {}): KeyInfo {
     const info = this.keyRing.rotate(options);
-    this.metrics?.recordRotation();
-    this.audit?.record({ time: this.now(), action: 'rotate', outcome: 'success', kid: info.kid });
+    this.telemetry.metrics?.recordRotation();
+    this.telemetry.audit?.record({ time: this.now(), action: 'rotate', outcome: 'success', kid: info.kid });
     return info;
   }
 
@@ -387,22 +367,22 @@ export class JWTManager {
 
   /** Counters and latency summaries (zeros when metrics are off). */
   getMetrics(): MetricsSnapshot {
-    return (this.metrics ?? new TokenMetrics(this.now)).snapshot();
+    return (this.telemetry.metrics ?? new TokenMetrics(this.now)).snapshot();
   }
 
   /** Sets the counters back to zero. */
   resetMetrics(): void {
-    this.metrics?.reset();
+    this.telemetry.metrics?.reset();
   }
 
   /** Audit entries kept in memory, oldest first (empty when the audit log is off). */
   getAuditLogs(query?: AuditQuery): AuditEntry[] {
-    return this.audit?.entries(query) ?? [];
+    return this.telemetry.audit?.entries(query) ?? [];
   }
 
   /** Drops the in-memory audit entries. */
   clearAuditLogs(): void {
-    this.audit?.clear();
+    this.telemetry.audit?.clear();
   }
 
   /** Splits a token into chunks with an integrity id (see {@link chunkToken}). */
@@ -416,19 +396,19 @@ export class JWTManager {
   }
 
   private issue(options: GenerateTokenOptions, action: 'generate' | 'refresh'): GeneratedToken {
-    const t0 = this.startTimer();
+    const t0 = this.telemetry.startTimer();
     const issued = this.signToken(options, this.now());
-    this.recordIssued(issued, action, t0);
+    this.telemetry.issued(issued.claims, action, t0, this.now(), this.keyRing.signingKey()?.kid);
     return issued;
   }
 
   /** Signs, then records the session; the token is returned only once the store accepted it. */
   private async issueTracked(options: GenerateTokenOptions, action: 'generate' | 'refresh'): Promise<GeneratedToken> {
-    const t0 = this.startTimer();
+    const t0 = this.telemetry.startTimer();
     const nowMs = this.now();
     const issued = this.signToken(options, nowMs);
     await this.sessions!.recordSession(issued.claims, nowMs, options.device);
-    this.recordIssued(issued, action, t0);
+    this.telemetry.issued(issued.claims, action, t0, this.now(), this.keyRing.signingKey()?.kid);
     return issued;
   }
 
@@ -440,122 +420,25 @@ export class JWTManager {
     return { token, claims, expiresAt: new Date(claims.exp! * 1000), issuedAt: new Date(claims.iat! * 1000), jwtId: claims.jti! };
   }
 
-  private recordIssued(issued: GeneratedToken, action: 'generate' | 'refresh', t0: number): void {
-    const { claims } = issued;
-    this.metrics?.recordGenerated(t0 < 0 ? undefined : performance.now() - t0);
-    this.audit?.record({ time: this.now(), action, outcome: 'success', jti: claims.jti, subject: claims.sub, kid: this.keyRing.signingKey()?.kid });
-    if (this.events.has('token.issued')) this.events.emit('token.issued', { time: this.auditNow(), kind: EVENT_KIND, tokenId: claims.jti, subject: claims.sub });
-  }
-
-  private startTimer(): number {
-    const metrics = this.metrics;
-    return metrics !== undefined && metrics.shouldTime() ? performance.now() : -1;
-  }
-
   /** Verify with revocation (and the cache): the path of a manager with a store or a cache. */
   private async verifyWithLifecycle(token: string): Promise<VerifyTokenResult> {
-    const t0 = this.startTimer();
-    const outcome = this.verifyClaimsCached(token);
-    if (outcome instanceof InvalidToken) return this.rejected(outcome.error, t0, undefined, token);
+    const telemetry = this.telemetry;
+    const t0 = telemetry.startTimer();
+    const outcome = this.verifyClaims(token);
+    if (outcome instanceof InvalidToken) return telemetry.rejected(outcome.error, t0, undefined, token);
     const sessions = this.sessions;
     if (sessions !== undefined) {
       let revoked: boolean;
       try {
         revoked = await sessions.isRevoked(outcome.jti!);
       } catch (err) {
-        // A store that cannot answer is a failure of this verification, reported as such: the
-        // caller gets the StorageError, never a result that could read as valid.
-        this.metrics?.recordFailed('ERR_STORAGE', t0 < 0 ? undefined : performance.now() - t0);
-        if (this.auditFailure) this.audit!.add(this.auditNow(), 'verify', 'failure', outcome.jti, outcome.sub, 'ERR_STORAGE');
+        // A store that cannot answer fails this verification: the caller gets the StorageError,
+        // never a result that could read as valid.
+        telemetry.storageFailed(outcome, t0);
         throw err;
       }
-      if (revoked) return this.rejected(new TokenRevoked(), t0, outcome, token);
+      if (revoked) return telemetry.rejected(new TokenRevoked(), t0, outcome, token);
     }
-    return this.validated(outcome, t0);
-  }
-
-  /** Verified claims from the cache or the verifier (no revocation check), or the failure. */
-  private verifyClaimsCached(token: string): JWTClaims | InvalidToken {
-    const cache = this.claimsCache;
-    let key: string | undefined;
-    // Oversized input goes straight to the verifier, which refuses it before hashing anything.
-    if (cache !== undefined && typeof token === 'string' && token.length <= this.maxTokenSize) {
-      key = this.cacheScope + claimsCacheKey(token);
-      const hit = cache.getByKey(key);
-      if (hit !== undefined) return hit as JWTClaims;
-    }
-    let claims: JWTClaims;
-    try {
-      claims = this.verifier(token).payload;
-      if (this.optionalIssuers !== undefined || this.optionalAudiences !== undefined) this.checkOptionalClaims(claims);
-    } catch (err) {
-      return new InvalidToken(toCjwtError(err));
-    }
-    if (key !== undefined) cache!.setByKey(key, claims);
-    return claims;
-  }
-
-  private validated(claims: JWTClaims, t0: number): ValidToken {
-    this.metrics?.recordVerified(t0 < 0 ? undefined : performance.now() - t0);
-    // The log keeps jti and sub only when they are strings: the audit holds names, never data.
-    if (this.auditSuccess) this.audit!.add(this.auditNow(), 'verify', 'success', claims.jti, claims.sub);
-    if (this.events.has('token.validated')) {
-      this.events.emit('token.validated', { time: this.auditNow(), kind: EVENT_KIND, tokenId: stringOrUndefined(claims.jti), subject: stringOrUndefined(claims.sub) });
-    }
-    return new ValidToken(claims);
-  }
-
-  /** `claims` are known only when the token verified and a later check (revocation) refused it. */
-  private rejected(error: CjwtError, t0: number, claims: JWTClaims | undefined, token: unknown): InvalidToken {
-    this.metrics?.recordFailed(error.code, t0 < 0 ? undefined : performance.now() - t0);
-    if (this.auditFailure) this.audit!.add(this.auditNow(), 'verify', 'failure', claims?.jti, claims?.sub, error.code);
-    if (this.events.has('token.rejected')) {
-      const event = { time: this.auditNow(), kind: EVENT_KIND, code: error.code } as { time: number; kind: string; code: string; tokenId?: string; subject?: string; hashPrefix?: string };
-      if (claims !== undefined) {
-        event.tokenId = stringOrUndefined(claims.jti);
-        event.subject = stringOrUndefined(claims.sub);
-      } else if (typeof token === 'string') {
-        // Unverified: its claims are the sender's word. A short hash prefix names it instead.
-        event.hashPrefix = createHash('sha256').update(token).digest('base64url').slice(0, 8);
-      }
-      this.events.emit('token.rejected', event);
-    }
-    return new InvalidToken(error);
-  }
-
-  private sessionLedgerFor(init: JWTManagerInit): SessionLedger | undefined {
-    const maxSessions = init.maxUserSessions ?? 0;
-    const track = init.trackUserTokens ?? false;
-    if (init.store === undefined) {
-      if (track || maxSessions !== 0) throw new NoRevocationStore('trackUserTokens and maxUserSessions need a store');
-      return undefined;
-    }
-    return new SessionLedger({
-      store: init.store, track, maxSessions, policy: init.sessionLimitPolicy ?? 'reject', events: this.events, audit: this.audit,
-      now: this.now, defaultTtlMs: this.claimDefaults.ttlSeconds * 1000,
-    });
-  }
-
-  private requireStore(operation: string): SessionLedger {
-    if (this.sessions === undefined) throw new NoRevocationStore(`${operation} needs a store`);
-    return this.sessions;
-  }
-
-  private requireTracking(operation: string): SessionLedger {
-    const sessions = this.requireStore(operation);
-    // Without tracking the store knows no sessions: an answer of 0 (or "all revoked") would be a lie.
-    if (!sessions.tracking) throw new NoRevocationStore(`${operation} needs trackUserTokens or maxUserSessions`);
-    return sessions;
-  }
-
-  private checkOptionalClaims(claims: JWTClaims): void {
-    if (this.optionalIssuers !== undefined && claims.iss !== undefined && !this.optionalIssuers.has(claims.iss)) {
-      throw new JWTClaimValidationFailed('unexpected "iss" claim value', 'iss', 'check_failed');
-    }
-    if (this.optionalAudiences !== undefined && claims.aud !== undefined) {
-      const aud = claims.aud;
-      const ok = typeof aud === 'string' ? this.optionalAudiences.has(aud) : aud.some((a) => this.optionalAudiences!.has(a));
-      if (!ok) throw new JWTClaimValidationFailed('unexpected "aud" claim value', 'aud', 'check_failed');
-    }
+    return telemetry.validated(outcome, t0);
   }
 }

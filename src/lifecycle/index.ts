@@ -11,3 +11,4 @@ export { LatencyHistogram } from './latency-histogram.js';
 export { AuditLog, type AuditAction, type AuditEntry, type AuditLogOptions, type AuditQuery, type AuditSink } from './audit.js';
 export { subscribeAuditLog } from './audit-events.js';
 export { ValidationFailed, TokenRevoked, TokenAlreadyRevoked, MaxSessionsExceeded, NoRevocationStore } from '../jose/errors.js';
+export * from './refresh/index.js';

@@ -45,6 +45,15 @@ describe('OpaqueTokenManager options and requests', () => {
     await manager.close();
   });
 
+  it('requiredScopes that is not an array of strings is a typed error, not a TypeError', async () => {
+    const manager = new OpaqueTokenManager();
+    const { token } = await manager.generateToken({ userId: 'u', scope: ['read'] });
+    for (const requiredScopes of ['read', [1], {}]) {
+      await assert.rejects(manager.validateToken({ token, requiredScopes: requiredScopes as never }), { code: 'ERR_STORE_INVALID_INPUT' });
+    }
+    await manager.close();
+  });
+
   it('close(): an owned store is closed, every call then rejects with StorageError; a given store stays open', async () => {
     const owned = new OpaqueTokenManager();
     const { token } = await owned.generateToken({ userId: 'u' });
@@ -86,5 +95,22 @@ describe('OpaqueTokenManager options and requests', () => {
     assert.equal((JSON.parse(payloads[2] as string) as { code: string }).code, 'ERR_TOKEN_MALFORMED');
     assert.deepEqual({ ...(JSON.parse(payloads[3] as string) as object), time: 0 }, { time: 0, subject: 'u', reason: 'password change', count: 0 });
     await manager.close();
+  });
+});
+
+describe('OpaqueTokenManager and refresh tokens in one store', () => {
+  it('a refresh token of the same prefix is never accepted as a bearer opaque token', async () => {
+    const store = new MemoryTokenStore();
+    const manager = new OpaqueTokenManager({ store, prefix: 'rt' });
+    const issued = await manager.generateToken({ userId: 'alice', ttl: 3600 });
+    assert.equal((await manager.validateToken(issued.token)).valid, true);
+    // The rotation engine stores its refresh tokens as records of kind 'refresh' under the same format.
+    const record = await store.get(issued.id);
+    assert.ok(record);
+    await store.delete(issued.id);
+    await store.put({ ...record, kind: 'refresh' });
+    const result = await manager.validateToken(issued.token);
+    assert.equal(result.valid, false);
+    assert.equal(!result.valid && result.error.code, 'ERR_TOKEN_NOT_FOUND');
   });
 });

@@ -1,0 +1,67 @@
+/**
+ * Verification building blocks of JWTManager: the check of optional `iss`/`aud` (configured but
+ * not required) and the claims verifier with the claims cache in front of the cryptography.
+ */
+import { CjwtError, JWTClaimValidationFailed, JWTInvalid } from '../jose/errors.js';
+import type { JWTClaims, JWTVerifyResult } from '../jose/jwt/jwt.js';
+import { claimsCacheKey, type ClaimsCache } from '../lifecycle/claims-cache.js';
+import { InvalidToken } from './verify-result.js';
+
+/** Anything not typed is a bug in a lower layer; it still must not make a token valid or leak details. */
+export function toCjwtError(err: unknown): CjwtError {
+  return err instanceof CjwtError ? err : new JWTInvalid('token could not be verified');
+}
+
+/**
+ * The check of claims that are configured but not required: a token that carries `iss` or `aud`
+ * must match. Undefined when there is nothing to check.
+ */
+export function optionalClaimsCheck(issuers: ReadonlySet<string> | undefined, audiences: ReadonlySet<string> | undefined): ((claims: JWTClaims) => void) | undefined {
+  if (issuers === undefined && audiences === undefined) return undefined;
+  return (claims) => {
+    if (issuers !== undefined && claims.iss !== undefined && !issuers.has(claims.iss)) {
+      throw new JWTClaimValidationFailed('unexpected "iss" claim value', 'iss', 'check_failed');
+    }
+    if (audiences !== undefined && claims.aud !== undefined) {
+      const aud = claims.aud;
+      const ok = typeof aud === 'string' ? audiences.has(aud) : aud.some((a) => audiences.has(a));
+      if (!ok) throw new JWTClaimValidationFailed('unexpected "aud" claim value', 'aud', 'check_failed');
+    }
+  };
+}
+
+/** What {@link claimsVerifier} composes. */
+export interface ClaimsVerifierParts {
+  verifier: (token: string) => JWTVerifyResult;
+  checkOptional: ((claims: JWTClaims) => void) | undefined;
+  cache: ClaimsCache | undefined;
+  /** Prefix of the cache keys: a shared cache never serves one manager's verdict to another. */
+  cacheScope: string;
+  maxTokenSize: number;
+}
+
+/**
+ * Verified claims from the cache or the verifier, or the failure; no revocation check (the
+ * caller does that on hits and misses alike).
+ */
+export function claimsVerifier(parts: ClaimsVerifierParts): (token: string) => JWTClaims | InvalidToken {
+  const { verifier, checkOptional, cache, cacheScope, maxTokenSize } = parts;
+  return (token) => {
+    let key: string | undefined;
+    // Oversized input goes straight to the verifier, which refuses it before hashing anything.
+    if (cache !== undefined && typeof token === 'string' && token.length <= maxTokenSize) {
+      key = cacheScope + claimsCacheKey(token);
+      const hit = cache.getByKey(key);
+      if (hit !== undefined) return hit as JWTClaims;
+    }
+    let claims: JWTClaims;
+    try {
+      claims = verifier(token).payload;
+      if (checkOptional !== undefined) checkOptional(claims);
+    } catch (err) {
+      return new InvalidToken(toCjwtError(err));
+    }
+    if (key !== undefined) cache!.setByKey(key, claims);
+    return claims;
+  };
+}
