@@ -28,6 +28,8 @@ import type { IssueTokenPairInput, RefreshSession, RevocationOutcome, TokenPair,
 import { waitForSuccessor } from './successor-wait.js';
 
 const MIN_SECRET_BYTES = 32;
+/** Revocation reason of a family revoked because a spent refresh token came back. */
+const REUSE_REASON = 'refresh_reuse';
 
 function durationMs(value: number | string, name: string): number {
   const ms = parseDuration(value) * 1000;
@@ -266,11 +268,14 @@ export class TokenPairIssuer {
       throw new TokenError('ERR_TOKEN_NOT_FOUND', 'unknown refresh token');
     }
     if (result.reason === 'already_consumed') {
-      const revoked = await this.#store.revokeWhere({ familyId: record.familyId }, 'refresh_reuse', { now });
+      // A spent token already revoked for reuse: an earlier detection revoked the whole family,
+      // and any successor written after it is revoked by its own rotation (see #rotate). Not
+      // repeating the family-wide write keeps a replay flood from hammering the store.
+      const revoked = record.revokedReason === REUSE_REASON ? 0 : await this.#store.revokeWhere({ familyId: record.familyId }, REUSE_REASON, { now });
       this.#events?.emit('refresh.reuse_detected', {
         time: now, kind: 'refresh', tokenId: record.id, subject: record.subject, clientId: record.clientId, familyId: record.familyId, hashPrefix: hashPrefix(hash), revoked,
       });
-      if (revoked > 0) this.#events?.emit('token.revoked', { time: now, subject: record.subject, familyId: record.familyId, reason: 'refresh_reuse', count: revoked });
+      if (revoked > 0) this.#events?.emit('token.revoked', { time: now, subject: record.subject, familyId: record.familyId, reason: REUSE_REASON, count: revoked });
       throw new RefreshTokenReused(record.familyId, revoked);
     }
     if (result.reason === 'revoked') throw new TokenRevoked(`refresh token revoked (${record.revokedReason ?? 'revoked'})`);

@@ -17,7 +17,7 @@ const WORKER = join(import.meta.dirname, 'race-worker.ts');
 /** Registers the race tests on backend `name` with `workerCount` processes (at least 4 for the proof). */
 export function runRefreshRaces(name: Exclude<BackendName, 'memory'>, workerCount = 4): void {
   const target = backend(name);
-  describe(`TokenPairIssuer races across ${workerCount} processes: ${name}`, { timeout: 180_000 }, () => {
+  describe(`TokenPairIssuer races across ${workerCount} processes: ${name}`, { timeout: 600_000 }, () => {
     if (target === undefined || target.url === undefined) {
       it(`needs the ${name} test server`, () => assert.fail(`CJWT_TEST_${name.toUpperCase()}_URL is not set: run npm run test:only -- lifecycle/refresh/race-${name}`));
       return;
