@@ -10,6 +10,7 @@ export {
   generateKeyPair, generateRSAKeyPair, generateSecret, importJWK, importPEM, importSecret, parseKeyFile, toPublicKey,
   type JWK, type KeyPair, type KeyPairKind, type ParsedKey,
 } from './jwk/keys.js';
+export { checkRSAKey, hasROCAFingerprint, MAX_RSA_EXPONENT_BITS } from './jwk/rsa-checks.js';
 export {
   DEFAULT_MAX_TOKEN_SIZE, createJWSSigner, createJWSVerifier, signCompact, verifyCompact,
   type CompactVerifyResult, type JWSHeader, type JWSSignerOptions, type JWSVerifyOptions, type VerifyKey,
