@@ -7,13 +7,18 @@
  *   of the gap is the Node client (a bare ioredis GET) and how much the server's script work
  *   (getByHash's script sent by redis-benchmark itself);
  * - postgres / mysql: a bare `SELECT 1` round trip through the same driver and pool size.
+ * For Redis and PostgreSQL it also prints the target ratio (issue 10): `getByHash` next to the same
+ * lookup issued directly through the same driver, at concurrency 1 and 64: the same Lua script
+ * (EVALSHA read_pointed) through ioredis, and the same prepared `SELECT ... WHERE hash_key = $1`
+ * through a pg pool of the store's size. Target: at least 0.85.
  * It also measures the memory store's heap per record at 1,000,000 live records.
  *
  * Servers come from CJWT_TEST_REDIS_URL / CJWT_TEST_POSTGRES_URL / CJWT_TEST_MYSQL_URL when set,
  * otherwise the bench starts its own with the test harnesses (test/support/servers/).
  *
  * Flags: --json (machine-readable output), --only=memory,sqlite,redis,postgres,mysql,heap,
- * --duration=MS (per measurement, default 700), --records=N (heap test, default 1000000).
+ * --duration=MS (per measurement, default 700), --records=N (heap test, default 1000000),
+ * --driver-only (Redis and PostgreSQL: only the getByHash-versus-driver rows).
  */
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -27,11 +32,14 @@ import { createTokenStore } from '../src/store/create.js';
 import { MemoryTokenStore } from '../src/store/memory/memory.js';
 import { RedisKeys } from '../src/store/redis/redis-keys.js';
 import { READ_POINTED } from '../src/store/redis/redis-scripts.js';
+import { READ_COLUMNS, stringKey } from '../src/store/postgres/postgres-row.js';
+import { tableNames } from '../src/store/postgres/postgres-schema.js';
 import type { TokenRecord, TokenStore } from '../src/store/types.js';
 
 const args = process.argv.slice(2);
 const flag = (name: string): string | undefined => args.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
 const asJson = args.includes('--json');
+const driverOnly = args.includes('--driver-only');
 const only = flag('only')?.split(',');
 const durationMs = Number(flag('duration') ?? 700);
 const heapRecords = Number(flag('records') ?? 1_000_000);
@@ -81,6 +89,41 @@ interface Floors {
   read: (c: number) => Promise<number>;
   write?: (c: number) => Promise<number>;
   writeName?: string;
+}
+
+/** Seeds `count` records and returns their hashes. */
+async function seedRecords(store: TokenStore, count: number): Promise<string[]> {
+  const salt = randomBytes(4).toString('hex');
+  const now = Date.now();
+  for (let i = 0; i < count; i++) await store.put(benchRecord(i, salt, now));
+  return Array.from({ length: count }, (_, i) => hashOf(i, salt));
+}
+
+/**
+ * `getByHash` against `direct`, the same lookup sent straight through the driver, at concurrency
+ * 1 and 64. The two alternate twice and each side's rate is the mean of its two runs, so load
+ * drift on a shared machine falls on both alike.
+ */
+async function driverRows(
+  backend: string, floorName: string, store: TokenStore, hashes: string[], direct: (hash: string) => Promise<unknown>, found: (reply: unknown) => boolean,
+): Promise<Row[]> {
+  const rows: Row[] = [];
+  const viaStore = (i: number): Promise<unknown> => store.getByHash(hashes[i % hashes.length] as string);
+  const viaDriver = (i: number): Promise<unknown> => direct(hashes[i % hashes.length] as string);
+  // The store must find what the direct lookup finds, or the comparison is meaningless.
+  if ((await store.getByHash(hashes[0] as string))?.hash !== hashes[0]) throw new Error(`${backend}: seeded record not found`);
+  if (!found(await direct(hashes[0] as string))) throw new Error(`${backend}: the direct lookup does not find the seeded record`);
+  for (const concurrency of [1, 64]) {
+    let storeOps = 0;
+    let driverOps = 0;
+    for (let round = 0; round < 2; round++) {
+      driverOps += (await measure(viaDriver, concurrency)) / 2;
+      storeOps += (await measure(viaStore, concurrency)) / 2;
+    }
+    rows.push({ backend, op: 'getByHash vs driver', concurrency, opsPerSec: storeOps, floor: floorName, floorOpsPerSec: driverOps, ratio: storeOps / driverOps });
+    log(`  ${backend} getByHash c=${concurrency}: ${Math.round(storeOps)} ops/s, ${floorName}: ${Math.round(driverOps)} ops/s (ratio ${(storeOps / driverOps).toFixed(2)})`);
+  }
+  return rows;
 }
 
 /** Measures put/getByHash/isRevoked on `store` and the floors, at concurrency 1 and 64. */
@@ -184,6 +227,14 @@ async function benchRedis(url: string): Promise<Row[]> {
   await client.connect();
   await client.set('cjwtbench:floor', 'x'.repeat(200));
   try {
+    // The target: the store's getByHash next to the very script it sends, sent through ioredis.
+    const keys = new RedisKeys(prefix);
+    const hashes = await seedRecords(store, 300);
+    await store.getByHash(hashes[0] as string);
+    const driver = await driverRows('redis', 'same EVALSHA via ioredis', store, hashes,
+      (hash) => client.evalsha(READ_POINTED.sha, 1, keys.hashPointer(hash), prefix, 'h', ''),
+      (reply) => Array.isArray(reply) && Array.isArray(reply[0]) && typeof reply[0][0] === 'string');
+    if (driverOnly) return driver;
     const rows = await benchStore('redis', store, {
       name: 'redis-benchmark GET',
       read: async (c) => (await floor(c)).get,
@@ -206,7 +257,7 @@ async function benchRedis(url: string): Promise<Row[]> {
       rows.push({ backend: 'redis', op: 'getByHash script (redis-benchmark)', concurrency, opsPerSec: scriptOps, floor: 'redis-benchmark GET', floorOpsPerSec: getOps, ratio: scriptOps / getOps });
       log(`  redis getByHash script via redis-benchmark c=${concurrency}: ${Math.round(scriptOps)} ops/s`);
     }
-    return rows;
+    return [...driver, ...rows];
   } finally {
     client.disconnect();
     await store.close();
@@ -220,7 +271,14 @@ async function benchPostgres(url: string): Promise<Row[]> {
   // Idle clients see the server stop after the bench; that is not a failure of the bench.
   pool.on('error', () => {});
   try {
-    return await benchStore('postgres', store, { name: 'pg SELECT 1', read: (c) => measure(() => pool.query('SELECT 1'), c) });
+    // The target: the store's getByHash next to the same prepared SELECT through a pool of its size.
+    const hashes = await seedRecords(store, 300);
+    const select = `SELECT ${READ_COLUMNS} FROM ${tableNames('bench_').tokens} WHERE hash_key = $1`;
+    const driver = await driverRows('postgres', 'same prepared SELECT via pg', store, hashes,
+      (hash) => pool.query({ name: 'bench_direct_by_hash', text: select, values: [stringKey(hash)] }),
+      (reply) => (reply as { rowCount?: number }).rowCount === 1);
+    if (driverOnly) return driver;
+    return [...driver, ...(await benchStore('postgres', store, { name: 'pg SELECT 1', read: (c) => measure(() => pool.query('SELECT 1'), c) }))];
   } finally {
     await pool.end();
     await store.close();
