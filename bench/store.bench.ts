@@ -28,10 +28,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type BetterSqlite3 from 'better-sqlite3';
+import type { Redis } from 'ioredis';
 import { createTokenStore } from '../src/store/create.js';
 import { MemoryTokenStore } from '../src/store/memory/memory.js';
 import { RedisKeys } from '../src/store/redis/redis-keys.js';
 import { READ_POINTED } from '../src/store/redis/redis-scripts.js';
+import { openRedisClient } from '../src/store/redis/redis-connect.js';
 import { READ_COLUMNS, stringKey } from '../src/store/postgres/postgres-row.js';
 import { tableNames } from '../src/store/postgres/postgres-schema.js';
 import type { TokenRecord, TokenStore } from '../src/store/types.js';
@@ -91,6 +93,12 @@ interface Floors {
   writeName?: string;
 }
 
+function median(values: number[]): number {
+  const sorted = [...values].sort((x, y) => x - y);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? sorted[mid] as number : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+}
+
 /** Seeds `count` records and returns their hashes. */
 async function seedRecords(store: TokenStore, count: number): Promise<string[]> {
   const salt = randomBytes(4).toString('hex');
@@ -99,10 +107,14 @@ async function seedRecords(store: TokenStore, count: number): Promise<string[]> 
   return Array.from({ length: count }, (_, i) => hashOf(i, salt));
 }
 
+/** Rounds of the driver comparison: each is one driver run and one store run, back to back. */
+const DRIVER_ROUNDS = 5;
+
 /**
  * `getByHash` against `direct`, the same lookup sent straight through the driver, at concurrency
- * 1 and 64. The two alternate twice and each side's rate is the mean of its two runs, so load
- * drift on a shared machine falls on both alike.
+ * 1 and 64. The two alternate for {@link DRIVER_ROUNDS} rounds; the ratio is the median of the
+ * rounds' ratios (each taken from two runs seconds apart, so load drift on a shared machine falls
+ * on both alike), the rates the median of each side's runs.
  */
 async function driverRows(
   backend: string, floorName: string, store: TokenStore, hashes: string[], direct: (hash: string) => Promise<unknown>, found: (reply: unknown) => boolean,
@@ -114,14 +126,22 @@ async function driverRows(
   if ((await store.getByHash(hashes[0] as string))?.hash !== hashes[0]) throw new Error(`${backend}: seeded record not found`);
   if (!found(await direct(hashes[0] as string))) throw new Error(`${backend}: the direct lookup does not find the seeded record`);
   for (const concurrency of [1, 64]) {
-    let storeOps = 0;
-    let driverOps = 0;
-    for (let round = 0; round < 2; round++) {
-      driverOps += (await measure(viaDriver, concurrency)) / 2;
-      storeOps += (await measure(viaStore, concurrency)) / 2;
+    const storeRuns: number[] = [];
+    const driverRuns: number[] = [];
+    const ratios: number[] = [];
+    for (let round = 0; round < DRIVER_ROUNDS; round++) {
+      // Alternate which side goes first, so neither always inherits the other's warm-up.
+      const first = round % 2 === 0 ? viaDriver : viaStore;
+      const a = await measure(first, concurrency);
+      const b = await measure(first === viaDriver ? viaStore : viaDriver, concurrency);
+      const [driverOps, storeOps] = first === viaDriver ? [a, b] : [b, a];
+      driverRuns.push(driverOps);
+      storeRuns.push(storeOps);
+      ratios.push(storeOps / driverOps);
     }
-    rows.push({ backend, op: 'getByHash vs driver', concurrency, opsPerSec: storeOps, floor: floorName, floorOpsPerSec: driverOps, ratio: storeOps / driverOps });
-    log(`  ${backend} getByHash c=${concurrency}: ${Math.round(storeOps)} ops/s, ${floorName}: ${Math.round(driverOps)} ops/s (ratio ${(storeOps / driverOps).toFixed(2)})`);
+    const ratio = median(ratios);
+    rows.push({ backend, op: 'getByHash vs driver', concurrency, opsPerSec: median(storeRuns), floor: floorName, floorOpsPerSec: median(driverRuns), ratio });
+    log(`  ${backend} getByHash c=${concurrency}: ratios ${ratios.map((r) => r.toFixed(2)).join(' ')} -> median ${ratio.toFixed(2)}`);
   }
   return rows;
 }
@@ -222,9 +242,8 @@ async function benchRedis(url: string): Promise<Row[]> {
   const store = await createTokenStore(url, { prefix });
   const floor = (c: number): Promise<{ get: number; set: number }> => redisBenchmark(url, c);
   // The same GET through ioredis shows how much of the gap is the Node client, not the store.
-  const { Redis } = await import('ioredis');
-  const client = new Redis(url, { lazyConnect: true });
-  await client.connect();
+  // Opened like the store opens its own: same driver, same client options.
+  const client = await openRedisClient(url, { connectTimeoutMs: 5000 }) as Redis;
   await client.set('cjwtbench:floor', 'x'.repeat(200));
   try {
     // The target: the store's getByHash next to the very script it sends, sent through ioredis.
