@@ -18,7 +18,8 @@
  *
  * Flags: --json (machine-readable output), --only=memory,sqlite,redis,postgres,mysql,heap,
  * --duration=MS (per measurement, default 700), --records=N (heap test, default 1000000),
- * --driver-only (Redis and PostgreSQL: only the getByHash-versus-driver rows).
+ * --driver-only (Redis and PostgreSQL: only the getByHash-versus-driver rows), --rounds=N (driver
+ * comparison rounds, default 16).
  */
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -57,6 +58,8 @@ interface Row {
   floor: string;
   floorOpsPerSec: number | undefined;
   ratio: number | undefined;
+  /** Interquartile range of the per-round ratios, where the ratio is a median over rounds. */
+  ratioIQR?: string;
 }
 
 /** Runs `op` from `concurrency` loops for `ms` (after a short warm-up) and returns ops/s. */
@@ -107,8 +110,13 @@ async function seedRecords(store: TokenStore, count: number): Promise<string[]> 
   return Array.from({ length: count }, (_, i) => hashOf(i, salt));
 }
 
-/** Rounds of the driver comparison: each is one driver run and one store run, back to back. */
-const DRIVER_ROUNDS = 5;
+/**
+ * Rounds of the driver comparison: each is one short driver run and one short store run, back to
+ * back. Many short rounds rather than two long runs: on a shared machine the load changes from
+ * second to second, and only runs close in time see the same load.
+ */
+const DRIVER_ROUNDS = Number(flag('rounds') ?? 16);
+const DRIVER_RUN_MS = 200;
 
 /**
  * `getByHash` against `direct`, the same lookup sent straight through the driver, at concurrency
@@ -132,16 +140,21 @@ async function driverRows(
     for (let round = 0; round < DRIVER_ROUNDS; round++) {
       // Alternate which side goes first, so neither always inherits the other's warm-up.
       const first = round % 2 === 0 ? viaDriver : viaStore;
-      const a = await measure(first, concurrency);
-      const b = await measure(first === viaDriver ? viaStore : viaDriver, concurrency);
+      const a = await measure(first, concurrency, DRIVER_RUN_MS);
+      const b = await measure(first === viaDriver ? viaStore : viaDriver, concurrency, DRIVER_RUN_MS);
       const [driverOps, storeOps] = first === viaDriver ? [a, b] : [b, a];
       driverRuns.push(driverOps);
       storeRuns.push(storeOps);
       ratios.push(storeOps / driverOps);
     }
     const ratio = median(ratios);
-    rows.push({ backend, op: 'getByHash vs driver', concurrency, opsPerSec: median(storeRuns), floor: floorName, floorOpsPerSec: median(driverRuns), ratio });
-    log(`  ${backend} getByHash c=${concurrency}: ratios ${ratios.map((r) => r.toFixed(2)).join(' ')} -> median ${ratio.toFixed(2)}`);
+    const sorted = [...ratios].sort((x, y) => x - y);
+    const quartile = (q: number): string => (sorted[Math.floor(q * (sorted.length - 1))] ?? NaN).toFixed(2);
+    rows.push({
+      backend, op: 'getByHash vs driver', concurrency, opsPerSec: median(storeRuns), floor: floorName, floorOpsPerSec: median(driverRuns), ratio,
+      ratioIQR: `${quartile(0.25)}..${quartile(0.75)}`,
+    });
+    log(`  ${backend} getByHash c=${concurrency}: median ratio ${ratio.toFixed(2)} over ${ratios.length} rounds (quartiles ${quartile(0.25)}..${quartile(0.75)})`);
   }
   return rows;
 }
@@ -386,8 +399,10 @@ if (asJson) {
 } else {
   const fmt = (n: number | undefined): string => (n === undefined ? '-' : Math.round(n).toLocaleString('en-US'));
   const table = [
-    ['backend', 'op', 'conc', 'ops/s', 'floor', 'floor ops/s', 'ratio'],
-    ...rows.map((r) => [r.backend, r.op, String(r.concurrency), fmt(r.opsPerSec), r.floor, fmt(r.floorOpsPerSec), r.ratio === undefined ? '-' : r.ratio.toFixed(2)]),
+    ['backend', 'op', 'conc', 'ops/s', 'floor', 'floor ops/s', 'ratio', 'ratio IQR'],
+    ...rows.map((r) => [
+      r.backend, r.op, String(r.concurrency), fmt(r.opsPerSec), r.floor, fmt(r.floorOpsPerSec), r.ratio === undefined ? '-' : r.ratio.toFixed(2), r.ratioIQR ?? '-',
+    ]),
   ];
   const widths = table[0]?.map((_, c) => Math.max(...table.map((row) => (row[c] ?? '').length))) ?? [];
   const line = (row: string[]): string => `| ${row.map((cell, c) => cell.padEnd(widths[c] ?? 0)).join(' | ')} |`;
