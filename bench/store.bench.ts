@@ -102,6 +102,41 @@ function median(values: number[]): number {
   return sorted.length % 2 === 1 ? sorted[mid] as number : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
 }
 
+/** Per-side busy time and op count of {@link interleaved}. */
+interface Interleaved { storeMs: number; driverMs: number; ops: number }
+
+/**
+ * Concurrency 1, measured op by op: one store lookup, one driver lookup, in alternating order, each
+ * timed on its own, so both sides see exactly the same load, however the machine's load moves.
+ */
+async function interleaved(viaStore: (i: number) => Promise<unknown>, viaDriver: (i: number) => Promise<unknown>, ms: number): Promise<Interleaved> {
+  const warmUntil = performance.now() + 300;
+  for (let i = 0; performance.now() < warmUntil; i++) { await viaStore(i); await viaDriver(i); }
+  let storeMs = 0;
+  let driverMs = 0;
+  let ops = 0;
+  const until = performance.now() + ms;
+  while (performance.now() < until) {
+    const storeFirst = ops % 2 === 0;
+    const t0 = performance.now();
+    await (storeFirst ? viaStore : viaDriver)(ops);
+    const t1 = performance.now();
+    await (storeFirst ? viaDriver : viaStore)(ops);
+    const t2 = performance.now();
+    storeMs += storeFirst ? t1 - t0 : t2 - t1;
+    driverMs += storeFirst ? t2 - t1 : t1 - t0;
+    ops++;
+  }
+  return { storeMs, driverMs, ops };
+}
+
+function interleavedRow(backend: string, floorName: string, m: Interleaved): Row {
+  const opsPerSec = m.ops / (m.storeMs / 1000);
+  const floorOpsPerSec = m.ops / (m.driverMs / 1000);
+  log(`  ${backend} getByHash c=1 (op-by-op): ${Math.round(opsPerSec)} ops/s, ${floorName}: ${Math.round(floorOpsPerSec)} ops/s, ratio ${(opsPerSec / floorOpsPerSec).toFixed(2)}`);
+  return { backend, op: 'getByHash vs driver', concurrency: 1, opsPerSec, floor: floorName, floorOpsPerSec, ratio: opsPerSec / floorOpsPerSec, ratioIQR: 'op by op' };
+}
+
 /** Seeds `count` records and returns their hashes. */
 async function seedRecords(store: TokenStore, count: number): Promise<string[]> {
   const salt = randomBytes(4).toString('hex');
@@ -119,10 +154,10 @@ const DRIVER_ROUNDS = Number(flag('rounds') ?? 16);
 const DRIVER_RUN_MS = 200;
 
 /**
- * `getByHash` against `direct`, the same lookup sent straight through the driver, at concurrency
- * 1 and 64. The two alternate for {@link DRIVER_ROUNDS} rounds; the ratio is the median of the
- * rounds' ratios (each taken from two runs seconds apart, so load drift on a shared machine falls
- * on both alike), the rates the median of each side's runs.
+ * `getByHash` against `direct`, the same lookup sent straight through the driver. At concurrency
+ * 1 the two alternate op by op ({@link interleaved}). At concurrency 64 they alternate for
+ * {@link DRIVER_ROUNDS} short rounds; the ratio is the median of the rounds' ratios, the rates the
+ * median of each side's runs.
  */
 async function driverRows(
   backend: string, floorName: string, store: TokenStore, hashes: string[], direct: (hash: string) => Promise<unknown>, found: (reply: unknown) => boolean,
@@ -133,7 +168,8 @@ async function driverRows(
   // The store must find what the direct lookup finds, or the comparison is meaningless.
   if ((await store.getByHash(hashes[0] as string))?.hash !== hashes[0]) throw new Error(`${backend}: seeded record not found`);
   if (!found(await direct(hashes[0] as string))) throw new Error(`${backend}: the direct lookup does not find the seeded record`);
-  for (const concurrency of [1, 64]) {
+  rows.push(interleavedRow(backend, floorName, await interleaved(viaStore, viaDriver, DRIVER_ROUNDS * DRIVER_RUN_MS * 2)));
+  for (const concurrency of [64]) {
     const storeRuns: number[] = [];
     const driverRuns: number[] = [];
     const ratios: number[] = [];
