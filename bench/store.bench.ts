@@ -7,13 +7,19 @@
  *   of the gap is the Node client (a bare ioredis GET) and how much the server's script work
  *   (getByHash's script sent by redis-benchmark itself);
  * - postgres / mysql: a bare `SELECT 1` round trip through the same driver and pool size.
+ * For Redis and PostgreSQL it also prints the target ratio (issue 10): `getByHash` next to the same
+ * lookup issued directly through the same driver, at concurrency 1 and 64: the same Lua script
+ * (EVALSHA read_pointed) through ioredis, and the same prepared `SELECT ... WHERE hash_key = $1`
+ * through a pg pool of the store's size. Target: at least 0.85.
  * It also measures the memory store's heap per record at 1,000,000 live records.
  *
  * Servers come from CJWT_TEST_REDIS_URL / CJWT_TEST_POSTGRES_URL / CJWT_TEST_MYSQL_URL when set,
  * otherwise the bench starts its own with the test harnesses (test/support/servers/).
  *
  * Flags: --json (machine-readable output), --only=memory,sqlite,redis,postgres,mysql,heap,
- * --duration=MS (per measurement, default 700), --records=N (heap test, default 1000000).
+ * --duration=MS (per measurement, default 700), --records=N (heap test, default 1000000),
+ * --driver-only (Redis and PostgreSQL: only the getByHash-versus-driver rows), --rounds=N (driver
+ * comparison rounds, default 16).
  */
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -23,15 +29,20 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type BetterSqlite3 from 'better-sqlite3';
+import type { Redis } from 'ioredis';
 import { createTokenStore } from '../src/store/create.js';
 import { MemoryTokenStore } from '../src/store/memory/memory.js';
 import { RedisKeys } from '../src/store/redis/redis-keys.js';
 import { READ_POINTED } from '../src/store/redis/redis-scripts.js';
+import { openRedisClient } from '../src/store/redis/redis-connect.js';
+import { READ_COLUMNS, stringKey } from '../src/store/postgres/postgres-row.js';
+import { tableNames } from '../src/store/postgres/postgres-schema.js';
 import type { TokenRecord, TokenStore } from '../src/store/types.js';
 
 const args = process.argv.slice(2);
 const flag = (name: string): string | undefined => args.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
 const asJson = args.includes('--json');
+const driverOnly = args.includes('--driver-only');
 const only = flag('only')?.split(',');
 const durationMs = Number(flag('duration') ?? 700);
 const heapRecords = Number(flag('records') ?? 1_000_000);
@@ -47,6 +58,8 @@ interface Row {
   floor: string;
   floorOpsPerSec: number | undefined;
   ratio: number | undefined;
+  /** Interquartile range of the per-round ratios, where the ratio is a median over rounds. */
+  ratioIQR?: string;
 }
 
 /** Runs `op` from `concurrency` loops for `ms` (after a short warm-up) and returns ops/s. */
@@ -81,6 +94,105 @@ interface Floors {
   read: (c: number) => Promise<number>;
   write?: (c: number) => Promise<number>;
   writeName?: string;
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((x, y) => x - y);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? sorted[mid] as number : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+}
+
+/** Per-side busy time and op count of {@link interleaved}. */
+interface Interleaved { storeMs: number; driverMs: number; ops: number }
+
+/**
+ * Concurrency 1, measured op by op: one store lookup, one driver lookup, in alternating order, each
+ * timed on its own, so both sides see exactly the same load, however the machine's load moves.
+ */
+async function interleaved(viaStore: (i: number) => Promise<unknown>, viaDriver: (i: number) => Promise<unknown>, ms: number): Promise<Interleaved> {
+  const warmUntil = performance.now() + 300;
+  for (let i = 0; performance.now() < warmUntil; i++) { await viaStore(i); await viaDriver(i); }
+  let storeMs = 0;
+  let driverMs = 0;
+  let ops = 0;
+  const until = performance.now() + ms;
+  while (performance.now() < until) {
+    const storeFirst = ops % 2 === 0;
+    const t0 = performance.now();
+    await (storeFirst ? viaStore : viaDriver)(ops);
+    const t1 = performance.now();
+    await (storeFirst ? viaDriver : viaStore)(ops);
+    const t2 = performance.now();
+    storeMs += storeFirst ? t1 - t0 : t2 - t1;
+    driverMs += storeFirst ? t2 - t1 : t1 - t0;
+    ops++;
+  }
+  return { storeMs, driverMs, ops };
+}
+
+function interleavedRow(backend: string, floorName: string, m: Interleaved): Row {
+  const opsPerSec = m.ops / (m.storeMs / 1000);
+  const floorOpsPerSec = m.ops / (m.driverMs / 1000);
+  log(`  ${backend} getByHash c=1 (op-by-op): ${Math.round(opsPerSec)} ops/s, ${floorName}: ${Math.round(floorOpsPerSec)} ops/s, ratio ${(opsPerSec / floorOpsPerSec).toFixed(2)}`);
+  return { backend, op: 'getByHash vs driver', concurrency: 1, opsPerSec, floor: floorName, floorOpsPerSec, ratio: opsPerSec / floorOpsPerSec, ratioIQR: 'op by op' };
+}
+
+/** Seeds `count` records and returns their hashes. */
+async function seedRecords(store: TokenStore, count: number): Promise<string[]> {
+  const salt = randomBytes(4).toString('hex');
+  const now = Date.now();
+  for (let i = 0; i < count; i++) await store.put(benchRecord(i, salt, now));
+  return Array.from({ length: count }, (_, i) => hashOf(i, salt));
+}
+
+/**
+ * Rounds of the driver comparison: each is one short driver run and one short store run, back to
+ * back. Many short rounds rather than two long runs: on a shared machine the load changes from
+ * second to second, and only runs close in time see the same load.
+ */
+const DRIVER_ROUNDS = Number(flag('rounds') ?? 16);
+const DRIVER_RUN_MS = 200;
+
+/**
+ * `getByHash` against `direct`, the same lookup sent straight through the driver. At concurrency
+ * 1 the two alternate op by op ({@link interleaved}). At concurrency 64 they alternate for
+ * {@link DRIVER_ROUNDS} short rounds; the ratio is the median of the rounds' ratios, the rates the
+ * median of each side's runs.
+ */
+async function driverRows(
+  backend: string, floorName: string, store: TokenStore, hashes: string[], direct: (hash: string) => Promise<unknown>, found: (reply: unknown) => boolean,
+): Promise<Row[]> {
+  const rows: Row[] = [];
+  const viaStore = (i: number): Promise<unknown> => store.getByHash(hashes[i % hashes.length] as string);
+  const viaDriver = (i: number): Promise<unknown> => direct(hashes[i % hashes.length] as string);
+  // The store must find what the direct lookup finds, or the comparison is meaningless.
+  if ((await store.getByHash(hashes[0] as string))?.hash !== hashes[0]) throw new Error(`${backend}: seeded record not found`);
+  if (!found(await direct(hashes[0] as string))) throw new Error(`${backend}: the direct lookup does not find the seeded record`);
+  rows.push(interleavedRow(backend, floorName, await interleaved(viaStore, viaDriver, DRIVER_ROUNDS * DRIVER_RUN_MS * 2)));
+  for (const concurrency of [64]) {
+    const storeRuns: number[] = [];
+    const driverRuns: number[] = [];
+    const ratios: number[] = [];
+    for (let round = 0; round < DRIVER_ROUNDS; round++) {
+      // Alternate which side goes first, so neither always inherits the other's warm-up.
+      const first = round % 2 === 0 ? viaDriver : viaStore;
+      const a = await measure(first, concurrency, DRIVER_RUN_MS);
+      const b = await measure(first === viaDriver ? viaStore : viaDriver, concurrency, DRIVER_RUN_MS);
+      const [driverOps, storeOps] = first === viaDriver ? [a, b] : [b, a];
+      driverRuns.push(driverOps);
+      storeRuns.push(storeOps);
+      ratios.push(storeOps / driverOps);
+    }
+    const ratio = median(ratios);
+    const sorted = [...ratios].sort((x, y) => x - y);
+    const quartile = (q: number): string => (sorted[Math.floor(q * (sorted.length - 1))] ?? NaN).toFixed(2);
+    rows.push({
+      backend, op: 'getByHash vs driver', concurrency, opsPerSec: median(storeRuns), floor: floorName, floorOpsPerSec: median(driverRuns), ratio,
+      ratioIQR: `${quartile(0.25)}..${quartile(0.75)}`,
+    });
+    log(`  ${backend} getByHash c=${concurrency}: median ratio ${ratio.toFixed(2)} over ${ratios.length} rounds (quartiles ${quartile(0.25)}..${quartile(0.75)})`);
+  }
+  return rows;
 }
 
 /** Measures put/getByHash/isRevoked on `store` and the floors, at concurrency 1 and 64. */
@@ -179,11 +291,18 @@ async function benchRedis(url: string): Promise<Row[]> {
   const store = await createTokenStore(url, { prefix });
   const floor = (c: number): Promise<{ get: number; set: number }> => redisBenchmark(url, c);
   // The same GET through ioredis shows how much of the gap is the Node client, not the store.
-  const { Redis } = await import('ioredis');
-  const client = new Redis(url, { lazyConnect: true });
-  await client.connect();
+  // Opened like the store opens its own: same driver, same client options.
+  const client = await openRedisClient(url, { connectTimeoutMs: 5000 }) as Redis;
   await client.set('cjwtbench:floor', 'x'.repeat(200));
   try {
+    // The target: the store's getByHash next to the very script it sends, sent through ioredis.
+    const keys = new RedisKeys(prefix);
+    const hashes = await seedRecords(store, 300);
+    await store.getByHash(hashes[0] as string);
+    const driver = await driverRows('redis', 'same EVALSHA via ioredis', store, hashes,
+      (hash) => client.evalsha(READ_POINTED.sha, 1, keys.hashPointer(hash), prefix, 'h', ''),
+      (reply) => Array.isArray(reply) && Array.isArray(reply[0]) && typeof reply[0][0] === 'string');
+    if (driverOnly) return driver;
     const rows = await benchStore('redis', store, {
       name: 'redis-benchmark GET',
       read: async (c) => (await floor(c)).get,
@@ -206,7 +325,7 @@ async function benchRedis(url: string): Promise<Row[]> {
       rows.push({ backend: 'redis', op: 'getByHash script (redis-benchmark)', concurrency, opsPerSec: scriptOps, floor: 'redis-benchmark GET', floorOpsPerSec: getOps, ratio: scriptOps / getOps });
       log(`  redis getByHash script via redis-benchmark c=${concurrency}: ${Math.round(scriptOps)} ops/s`);
     }
-    return rows;
+    return [...driver, ...rows];
   } finally {
     client.disconnect();
     await store.close();
@@ -220,7 +339,14 @@ async function benchPostgres(url: string): Promise<Row[]> {
   // Idle clients see the server stop after the bench; that is not a failure of the bench.
   pool.on('error', () => {});
   try {
-    return await benchStore('postgres', store, { name: 'pg SELECT 1', read: (c) => measure(() => pool.query('SELECT 1'), c) });
+    // The target: the store's getByHash next to the same prepared SELECT through a pool of its size.
+    const hashes = await seedRecords(store, 300);
+    const select = `SELECT ${READ_COLUMNS} FROM ${tableNames('bench_').tokens} WHERE hash_key = $1`;
+    const driver = await driverRows('postgres', 'same prepared SELECT via pg', store, hashes,
+      (hash) => pool.query({ name: 'bench_direct_by_hash', text: select, values: [stringKey(hash)] }),
+      (reply) => (reply as { rowCount?: number }).rowCount === 1);
+    if (driverOnly) return driver;
+    return [...driver, ...(await benchStore('postgres', store, { name: 'pg SELECT 1', read: (c) => measure(() => pool.query('SELECT 1'), c) }))];
   } finally {
     await pool.end();
     await store.close();
@@ -309,8 +435,10 @@ if (asJson) {
 } else {
   const fmt = (n: number | undefined): string => (n === undefined ? '-' : Math.round(n).toLocaleString('en-US'));
   const table = [
-    ['backend', 'op', 'conc', 'ops/s', 'floor', 'floor ops/s', 'ratio'],
-    ...rows.map((r) => [r.backend, r.op, String(r.concurrency), fmt(r.opsPerSec), r.floor, fmt(r.floorOpsPerSec), r.ratio === undefined ? '-' : r.ratio.toFixed(2)]),
+    ['backend', 'op', 'conc', 'ops/s', 'floor', 'floor ops/s', 'ratio', 'ratio IQR'],
+    ...rows.map((r) => [
+      r.backend, r.op, String(r.concurrency), fmt(r.opsPerSec), r.floor, fmt(r.floorOpsPerSec), r.ratio === undefined ? '-' : r.ratio.toFixed(2), r.ratioIQR ?? '-',
+    ]),
   ];
   const widths = table[0]?.map((_, c) => Math.max(...table.map((row) => (row[c] ?? '').length))) ?? [];
   const line = (row: string[]): string => `| ${row.map((cell, c) => cell.padEnd(widths[c] ?? 0)).join(' | ')} |`;

@@ -136,7 +136,7 @@ export function decodeToken(token: string): DecodedToken {
 
 /** Runs `cjwt decode`. */
 export function decode(tokenArg: string, options: DecodeOptions): void {
-  const decoded = decodeToken(readTokenArgument(tokenArg));
+  const decoded = decodeToken(readTokenArgument(tokenArg, 'TOKEN', JWSInvalid));
   if (options.json === true) {
     writeErr(NOT_VERIFIED_WARNING);
     // Lossless: a control character left raw inside a JSON string becomes its \u escape.

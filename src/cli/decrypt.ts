@@ -5,14 +5,15 @@
  */
 import type { KeyObject } from 'node:crypto';
 import type { Command } from 'commander';
-import { JOSEAlgNotAllowed, JWEDecryptionFailed } from '../jose/errors.js';
+import { JOSEAlgNotAllowed, JWEDecryptionFailed, JWEInvalid } from '../jose/errors.js';
+import { KEY_MANAGEMENT_ALGORITHMS } from '../jose/jwe/key-management.js';
 import { decryptCompact, type ContentEncryptionAlgorithm, type JWEDecryptOptions, type JWEHeader, type JWEKey, type KeyManagementAlgorithm } from '../jose/jwe/jwe.js';
 import { decryptJSON } from '../jose/jwe/jwe-json.js';
 import { isContentEncryptionAlgorithm } from '../jose/jwe/content.js';
 import { isKeyManagementAlgorithm } from '../jose/jwe/key-management.js';
 import { assertNestedJWTHeader } from '../nested/nested.js';
-import { collect, readTokenArgument, runAction, UsageError, writeJSON, writeOut } from './io.js';
-import { loadKeyFile, loadPasswordFile, matchingKeys, tryEachKey, type FileKey } from './key-file.js';
+import { collect, readTokenArgument, runAction, UsageError, writeErr, writeJSON, writeOut } from './io.js';
+import { allows, loadKeyFile, loadPasswordFile, matchingKeys, tryEachKey, type FileKey } from './key-file.js';
 import { addClaimCheckOptions, buildVerifyOptions, hasClaimChecks, parseAlgorithmList, verificationKeys, verifyWithKeys, type ClaimCheckOptions } from './verify.js';
 
 /** Options of `cjwt decrypt`. */
@@ -34,6 +35,11 @@ function decryptOptions(options: DecryptOptions): JWEDecryptOptions {
       if (!isKeyManagementAlgorithm(alg)) throw new UsageError(`--alg: unknown key management algorithm "${alg.slice(0, 40)}"`);
       return alg;
     });
+    // Naming RSA1_5 is the opt-in for legacy interop: padding-oracle prone, so said out loud.
+    if (out.keyManagementAlgorithms.includes('RSA1_5')) {
+      out.allowRSA1_5 = true;
+      writeErr('warning: RSA1_5 (RSAES-PKCS1-v1_5) accepted on request: it is open to padding-oracle attacks; use RSA-OAEP-256 for new tokens');
+    }
   } else if (options.passwordFile !== undefined) {
     out.keyManagementAlgorithms = ['PBES2-HS256+A128KW', 'PBES2-HS384+A192KW', 'PBES2-HS512+A256KW'];
   }
@@ -51,16 +57,29 @@ function decryptOptions(options: DecryptOptions): JWEDecryptOptions {
   return out;
 }
 
-/** Decryption keys: a password, or the keys of a file not marked `use: "sig"`. */
+/** Decryption keys: a password, or the keys of a file whose `use` and `key_ops` allow decryption. */
 function decryptionKeys(options: DecryptOptions): JWEKey | FileKey[] {
   if (options.passwordFile !== undefined) {
     if (options.key !== undefined) throw new UsageError('give either --key or --password-file, not both');
     return loadPasswordFile(options.passwordFile);
   }
   if (options.key === undefined) throw new UsageError('--key FILE (or --password-file FILE) is required');
-  const keys = loadKeyFile(options.key).filter((k) => k.use !== 'sig');
-  if (keys.length === 0) throw new UsageError(`key file ${options.key}: no key for encryption (all are use "sig")`);
+  const keys = loadKeyFile(options.key).filter((k) => allows(k, 'decrypt'));
+  if (keys.length === 0) throw new UsageError(`key file ${options.key}: no key for decryption (their "use" or "key_ops" is for signatures)`);
   return keys;
+}
+
+/**
+ * The allowlist for a one-key file: the caller's (or the default) list narrowed to the JWK's
+ * `alg`, as for signatures: the key decides the algorithm.
+ *
+ * @throws {UsageError} when the JWK's `alg` is not a key management algorithm.
+ */
+function narrowToKeyAlg(options: JWEDecryptOptions, keyAlg: string | undefined): JWEDecryptOptions {
+  if (keyAlg === undefined) return options;
+  if (!isKeyManagementAlgorithm(keyAlg)) throw new UsageError(`the key's "alg" ${JSON.stringify(keyAlg.slice(0, 40))} is not a key management algorithm`);
+  const listed = options.keyManagementAlgorithms ?? KEY_MANAGEMENT_ALGORITHMS;
+  return { ...options, keyManagementAlgorithms: listed.filter((alg) => alg === keyAlg) };
 }
 
 /**
@@ -68,18 +87,18 @@ function decryptionKeys(options: DecryptOptions): JWEKey | FileKey[] {
  * the candidates and each is tried.
  */
 function decryptWithKeys(token: string, keys: JWEKey | FileKey[], options: JWEDecryptOptions, json: boolean): { plaintext: Buffer; header: JWEHeader } {
-  const run = (key: JWEKey | ((header: JWEHeader) => KeyObject)): { plaintext: Buffer; header: JWEHeader } => {
+  const run = (key: JWEKey | ((header: JWEHeader) => KeyObject), policy = options): { plaintext: Buffer; header: JWEHeader } => {
     if (json) {
-      const result = decryptJSON(token, key, options);
+      const result = decryptJSON(token, key, policy);
       return { plaintext: result.plaintext, header: { ...result.unprotectedHeader, ...result.recipientHeader, ...result.protectedHeader } };
     }
-    const result = decryptCompact(token, key, options);
+    const result = decryptCompact(token, key, policy);
     return { plaintext: result.plaintext, header: result.protectedHeader };
   };
   if (!Array.isArray(keys)) return run(keys);
   const only = keys.length === 1 ? keys[0] : undefined;
-  if (only !== undefined) return run(only.key);
-  const candidates = (header: JWEHeader): KeyObject[] => matchingKeys(keys, header, 'enc', () => true).map((k) => k.key);
+  if (only !== undefined) return run(only.key, narrowToKeyAlg(options, only.alg));
+  const candidates = (header: JWEHeader): KeyObject[] => matchingKeys(keys, header, 'decrypt', () => true).map((k) => k.key);
   const isMismatch = (err: unknown): boolean => err instanceof JWEDecryptionFailed || err instanceof JOSEAlgNotAllowed;
   return tryEachKey(candidates, run, isMismatch);
 }
@@ -96,7 +115,7 @@ export function decrypt(tokenArg: string, options: DecryptOptions): void {
   if (verify === undefined && ((options.signAlg?.length ?? 0) > 0 || hasClaimChecks(options))) {
     throw new UsageError('--sign-alg and the claim checks need --verify-key');
   }
-  const token = readTokenArgument(tokenArg);
+  const token = readTokenArgument(tokenArg, 'TOKEN', JWEInvalid);
   const { plaintext, header } = decryptWithKeys(token, keys, jweOptions, options.json === true);
   if (verify === undefined) {
     writeOut(plaintext.toString('utf8'));

@@ -48,7 +48,7 @@ function loadRecipient(options: EncryptOptions): Recipient {
   }
   if (options.key === undefined) throw new UsageError('--key FILE (or --password-file FILE) is required');
   const path = options.key;
-  const picked = pickKey(loadKeyFile(path), { kid: options.kid, use: 'enc', path });
+  const picked = pickKey(loadKeyFile(path), { kid: options.kid, purpose: 'encrypt', path });
   const out: Recipient = { key: asUsage(`key file ${path}`, () => publicPart(picked.key)) };
   if (picked.alg !== undefined) out.alg = picked.alg;
   if (picked.kid !== undefined) out.kid = picked.kid;

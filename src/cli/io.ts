@@ -65,12 +65,16 @@ export function stripTrailingNewline(text: string): string {
 
 /**
  * A token argument: the text itself, or standard input for `-`. Surrounding whitespace is removed
- * (it is never part of a token).
+ * (it is never part of a token). An empty token is an invalid token like any other malformed
+ * one: `Invalid` (e.g. `JWSInvalid`, exit 1) when given, else a usage error.
  */
-export function readTokenArgument(arg: string, what = 'TOKEN'): string {
+export function readTokenArgument(arg: string, what = 'TOKEN', Invalid?: new (message: string) => Error): string {
   const text = arg === '-' ? readStdin(what) : arg;
   const token = text.trim();
-  if (token.length === 0) throw new UsageError(`${what} is empty`);
+  if (token.length === 0) {
+    if (Invalid !== undefined) throw new Invalid('the token is empty');
+    throw new UsageError(`${what} is empty`);
+  }
   return token;
 }
 
@@ -136,11 +140,12 @@ export async function runAction(fn: () => void | Promise<void>): Promise<void> {
     await fn();
     process.exitCode = EXIT_OK;
   } catch (err) {
+    // Messages may quote a token's header values: they reach the terminal escaped.
     if (err instanceof UsageError) {
-      writeErr(`error: ${err.message}`);
+      writeErr(escapeControls(`error: ${err.message}`));
       process.exitCode = EXIT_USAGE;
     } else {
-      writeErr(describeError(err));
+      writeErr(escapeControls(describeError(err)));
       process.exitCode = EXIT_INVALID;
     }
   }

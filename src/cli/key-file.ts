@@ -6,6 +6,7 @@
 import type { KeyObject } from 'node:crypto';
 import { JWKSNoMatchingKey } from '../jose/errors.js';
 import { parseKeyFile, toPublicKey, type ParsedKey } from '../jose/jwk/keys.js';
+import { keyUsageAllows, type KeyPurpose } from '../jose/jwk/key-use.js';
 import { describeError, readTextFile, stripTrailingNewline, UsageError } from './io.js';
 
 /** One key of a key file. */
@@ -32,14 +33,20 @@ export function loadPasswordFile(path: string): string {
   return text;
 }
 
+/** True when the key's `use` and `key_ops` allow `purpose` (RFC 7517 §4.2, §4.3). */
+export function allows(key: FileKey, purpose: KeyPurpose): boolean {
+  return keyUsageAllows({ ...(key.use === undefined ? {} : { use: key.use }), ...(key.keyOps === undefined ? {} : { keyOps: key.keyOps }) }, purpose);
+}
+
 /**
- * Picks the one key of a file for an operation: the only key whose `use` fits, or among several
- * the one with the given `kid`.
+ * Picks the one key of a file for an operation: the only key whose `use` and `key_ops` allow
+ * `purpose`, or among several the one with the given `kid`. Without a purpose, any key.
  *
  * @throws {UsageError} when no key or several keys remain.
  */
-export function pickKey(keys: FileKey[], options: { kid?: string; use: 'sig' | 'enc' | 'any'; path: string; accept?: (k: FileKey) => boolean }): FileKey {
-  let candidates = keys.filter((k) => options.use === 'any' || k.use === undefined || k.use === options.use);
+export function pickKey(keys: FileKey[], options: { kid?: string; purpose?: KeyPurpose; path: string; accept?: (k: FileKey) => boolean }): FileKey {
+  const purpose = options.purpose;
+  let candidates = purpose === undefined ? keys : keys.filter((k) => allows(k, purpose));
   if (options.accept !== undefined) candidates = candidates.filter(options.accept);
   // With several keys `kid` selects one; a file of one key is used as is (the `kid` then only labels it).
   if (options.kid !== undefined && candidates.length > 1) candidates = candidates.filter((k) => k.kid === options.kid);
@@ -58,10 +65,11 @@ export function publicPart(key: KeyObject): KeyObject {
 
 /**
  * The keys of a file that may match a token header: those whose `kid` equals the header's (keys
- * without a `kid` always may), whose `use` fits, and that `accept` lets through.
+ * without a `kid` always may), whose `use` and `key_ops` allow `purpose`, whose declared `alg`
+ * (if any) is the header's, and that `accept` lets through.
  */
-export function matchingKeys(keys: FileKey[], header: { kid?: unknown }, use: 'sig' | 'enc', accept: (k: FileKey) => boolean): FileKey[] {
-  return keys.filter((k) => (k.use === undefined || k.use === use) &&
+export function matchingKeys(keys: FileKey[], header: { kid?: unknown; alg?: unknown }, purpose: KeyPurpose, accept: (k: FileKey) => boolean): FileKey[] {
+  return keys.filter((k) => allows(k, purpose) && (k.alg === undefined || k.alg === header.alg) &&
     (k.kid === undefined || typeof header.kid !== 'string' || k.kid === header.kid) && accept(k));
 }
 

@@ -92,7 +92,7 @@ function withMetadata(jwk: JWK, meta: { kid: string; alg?: string; use?: string 
 function sourceKey(options: KeygenOptions): { key: KeyObject; alg?: string; use?: string; kid?: string } {
   if (options.key !== undefined) {
     const path = options.key;
-    const picked = pickKey(loadKeyFile(path), { kid: options.kid, use: 'any', path });
+    const picked = pickKey(loadKeyFile(path), { kid: options.kid, path });
     return { key: picked.key, alg: options.alg ?? picked.alg, use: picked.use, kid: picked.kid };
   }
   if (options.alg === undefined) throw new UsageError('--alg is required (or --key FILE to convert an existing key)');

@@ -40,7 +40,7 @@ export interface SigningKey {
 export function loadSigningKey(path: string, alg: string | undefined, kid: string | undefined, flag = '--key'): SigningKey {
   const keys = loadKeyFile(path, flag === '--key' ? 'key file' : `${flag} file`);
   if (keys.every((k) => k.key.type === 'public')) throw new UsageError(`${flag} ${path} holds only public keys: signing needs a private key or a secret`);
-  const picked = pickKey(keys, { kid, use: 'sig', path, accept: (k) => k.key.type !== 'public' });
+  const picked = pickKey(keys, { kid, purpose: 'sign', path, accept: (k) => k.key.type !== 'public' });
   const allowed = algorithmsForKey(picked.key);
   if (allowed.length === 0) throw new UsageError(`${flag} ${path}: the key cannot sign with any JWS algorithm (type or strength)`);
   if (alg !== undefined && !isJWSAlgorithm(alg)) throw new UsageError(`unknown JWS algorithm "${alg.slice(0, 40)}"`);

@@ -6,13 +6,14 @@
 import type { KeyObject } from 'node:crypto';
 import type { Command } from 'commander';
 import { algorithmsForKey, isJWSAlgorithm, type JWSAlgorithm } from '../jose/algorithms.js';
-import { JWSSignatureVerificationFailed } from '../jose/errors.js';
+import { JWSInvalid, JWSSignatureVerificationFailed } from '../jose/errors.js';
 import { verifyCompact, type JWSHeader } from '../jose/jws/jws.js';
 import { verifyJSON } from '../jose/jws/jws-json.js';
 import { parseDuration, verifyJWT, type JWTVerifyOptions } from '../jose/jwt/jwt.js';
 import { compileClaimsValidator, parseClaimsPayload } from '../jose/jwt/jwt-claims.js';
 import { asUsage, collect, readTokenArgument, runAction, UsageError, writeJSON, writeOut } from './io.js';
-import { loadKeyFile, matchingKeys, publicPart, tryEachKey, type FileKey } from './key-file.js';
+import { assertNotMixed } from '../jose/jwk/key-set.js';
+import { allows, loadKeyFile, matchingKeys, publicPart, tryEachKey, type FileKey } from './key-file.js';
 
 /** The claim checks of `verify` (and of `decrypt --verify-key`). */
 export interface ClaimCheckOptions {
@@ -90,13 +91,16 @@ export function buildVerifyOptions(options: ClaimCheckOptions, algorithms: JWSAl
 
 /**
  * The verification keys of a key file: the public half of private keys, secrets as they are,
- * and never a key marked `use: "enc"`.
+ * and never a key whose `use` or `key_ops` is for encryption. A file that mixes secrets with
+ * asymmetric keys is refused: a verifier holds one kind or the other.
  *
- * @throws {UsageError} when no key of the file can verify (with one of `algorithms`, if given).
+ * @throws {UsageError} when no key of the file can verify (with one of `algorithms`, if given),
+ *   or the file mixes secret and asymmetric keys.
  */
 export function verificationKeys(keys: FileKey[], path: string, algorithms?: JWSAlgorithm[]): FileKey[] {
-  const usable = keys.filter((k) => k.use !== 'enc').map((k) => ({ ...k, key: asUsage(`key file ${path}`, () => publicPart(k.key)) }));
-  if (usable.length === 0) throw new UsageError(`key file ${path}: no key for signatures (all are use "enc")`);
+  const usable = keys.filter((k) => allows(k, 'verify')).map((k) => ({ ...k, key: asUsage(`key file ${path}`, () => publicPart(k.key)) }));
+  if (usable.length === 0) throw new UsageError(`key file ${path}: no key for signatures (their "use" or "key_ops" is for encryption)`);
+  asUsage(`key file ${path}`, () => assertNotMixed(usable));
   // Too weak, the wrong type, or a JWK "alg" outside --alg: the file is unusable whatever the token says.
   const canVerify = (k: FileKey): boolean => algorithmsForKey(k.key).some((alg) => (k.alg === undefined || k.alg === alg) && (algorithms === undefined || algorithms.includes(alg)));
   if (!usable.some(canVerify)) {
@@ -131,7 +135,7 @@ export function verifyWithKeys(token: string, keys: FileKey[], verifyOptions: JW
   const options: JWTVerifyOptions = { ...verifyOptions, algorithms: narrowToKeyAlg(verifyOptions.algorithms, keys) };
   const candidates = (header: JWSHeader): KeyObject[] => {
     if (keys.length === 1) return keys.map((k) => k.key);
-    return matchingKeys(keys, header, 'sig', (k) => keyAccepts(k, header.alg)).map((k) => k.key);
+    return matchingKeys(keys, header, 'verify', (k) => keyAccepts(k, header.alg)).map((k) => k.key);
   };
   const staticKey = keys.length === 1 ? keys[0]?.key : undefined;
   const isMismatch = (err: unknown): boolean => err instanceof JWSSignatureVerificationFailed;
@@ -166,7 +170,7 @@ export function verify(tokenArg: string, options: VerifyCommandOptions): void {
   const verifyOptions = buildVerifyOptions(options, parseAlgorithmList(options.alg));
   if (options.jws === true && hasClaimChecks(options)) throw new UsageError('--jws checks the signature only: claim checks do not apply');
   const keys = verificationKeys(loadKeyFile(options.key), options.key, verifyOptions.algorithms);
-  const token = readTokenArgument(tokenArg);
+  const token = readTokenArgument(tokenArg, 'TOKEN', JWSInvalid);
   const result = verifyWithKeys(token, keys, verifyOptions, { json: options.json === true, jws: options.jws === true });
   if (options.jws === true) writeOut(String(result.payload));
   else writeJSON(result);

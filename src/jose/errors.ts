@@ -272,3 +272,18 @@ export class RefreshTokenReused extends TokenError {
 export class RefreshFamilyExpired extends TokenError {
   constructor(message = 'the login session has reached its maximum lifetime') { super('ERR_FAMILY_EXPIRED', message); }
 }
+/** Why {@link JWKCheckFailed} refused a key. */
+export type JWKCheckReason = 'rsa-public-exponent' | 'roca-fingerprint';
+
+/**
+ * A key that parses but fails an import check: an RSA public exponent that is even, below 3 or
+ * above 256 bits, or a modulus with the ROCA fingerprint (CVE-2017-15361). Its code is
+ * `ERR_JWK_INVALID`; `reason` says which check.
+ */
+export class JWKCheckFailed extends JWKInvalid {
+  readonly reason: JWKCheckReason;
+  constructor(reason: JWKCheckReason, message: string) {
+    super(message);
+    this.reason = reason;
+  }
+}

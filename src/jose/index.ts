@@ -10,6 +10,9 @@ export {
   generateKeyPair, generateRSAKeyPair, generateSecret, importJWK, importPEM, importSecret, parseKeyFile, toPublicKey,
   type JWK, type KeyPair, type KeyPairKind, type ParsedKey,
 } from './jwk/keys.js';
+export { checkRSAKey, hasROCAFingerprint, MAX_RSA_EXPONENT_BITS } from './jwk/rsa-checks.js';
+export { keyUsageAllows, readKeyUsage, type KeyOperation, type KeyPurpose, type KeyUsage } from './jwk/key-use.js';
+export { assertNotMixed, assertUniqueKids, type KeySetMember } from './jwk/key-set.js';
 export {
   DEFAULT_MAX_TOKEN_SIZE, createJWSSigner, createJWSVerifier, signCompact, verifyCompact,
   type CompactVerifyResult, type JWSHeader, type JWSSignerOptions, type JWSVerifyOptions, type VerifyKey,

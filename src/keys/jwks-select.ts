@@ -1,11 +1,14 @@
 /**
  * Choosing a verification key from a JWKS by the token's header. Keys are imported once per
- * document; a key that cannot be imported is skipped rather than failing the whole set.
+ * document; a key that cannot be imported is skipped rather than failing the whole set, but a set
+ * that mixes secrets with public keys, or repeats a `kid` for one use, is refused.
  */
 import type { KeyObject } from 'node:crypto';
 import { algorithmsForKey, type JWSAlgorithm } from '../jose/algorithms.js';
 import { JWKSInvalid, JWKSMultipleMatchingKeys, JWKSNoMatchingKey } from '../jose/errors.js';
 import { importJWK, type JWK } from '../jose/jwk/keys.js';
+import { assertUniqueKids, mixedKeySetError } from '../jose/jwk/key-set.js';
+import { keyUsageAllows, readKeyUsage, type KeyUsage } from '../jose/jwk/key-use.js';
 import { isJWKS, type JWKS } from './jwks-fetch.js';
 
 /** The header members that pick a key. */
@@ -16,6 +19,7 @@ export interface KeySelector {
 
 interface ImportedKey {
   kid: string | undefined;
+  use: string | undefined;
   alg: string | undefined;
   algorithms: readonly JWSAlgorithm[];
   key: KeyObject;
@@ -27,12 +31,23 @@ export class ImportedJWKS {
 
   constructor(readonly jwks: JWKS) {
     if (!isJWKS(jwks)) throw new JWKSInvalid('not a { "keys": [...] } document');
+    let secrets = false;
     for (const jwk of jwks.keys) {
-      if (jwk.use !== undefined && jwk.use !== 'sig') continue;
-      if (Array.isArray(jwk.key_ops) && !jwk.key_ops.includes('verify')) continue;
-      // Only public keys belong in a published set; a stray private or secret member is ignored
-      // rather than turning a verifier into something that holds signing material.
-      if (jwk.kty === 'oct' || jwk.d !== undefined) continue;
+      let usage: KeyUsage;
+      try {
+        usage = readKeyUsage(jwk);
+      } catch {
+        continue;
+      }
+      if (!keyUsageAllows(usage, 'verify')) continue;
+      // Only public keys belong in a published set; a stray private member is ignored rather than
+      // turning a verifier into something that holds signing material. A secret is never used
+      // either, and a set that mixes one with public keys is refused below.
+      if (jwk.kty === 'oct') {
+        secrets = true;
+        continue;
+      }
+      if (jwk.d !== undefined) continue;
       let key: KeyObject;
       try {
         key = importJWK(jwk as JWK);
@@ -41,11 +56,14 @@ export class ImportedJWKS {
       }
       this.keys.push({
         kid: typeof jwk.kid === 'string' ? jwk.kid : undefined,
+        use: usage.use,
         alg: typeof jwk.alg === 'string' ? jwk.alg : undefined,
         algorithms: algorithmsForKey(key),
         key,
       });
     }
+    if (secrets && this.keys.length > 0) throw mixedKeySetError();
+    assertUniqueKids(this.keys);
   }
 
   /** Number of usable keys. */

@@ -7,6 +7,8 @@ import { KeyObject } from 'node:crypto';
 import { algorithmsForKey, isJWSAlgorithm, type JWSAlgorithm } from '../jose/algorithms.js';
 import { JOSEAlgNotAllowed, JWKInvalid, KeyTooWeak } from '../jose/errors.js';
 import { checkKeyForAlgorithm } from '../jose/jwk/key-checks.js';
+import { assertNotMixed } from '../jose/jwk/key-set.js';
+import { keyUsageAllows, readKeyUsage } from '../jose/jwk/key-use.js';
 import type { JWSHeader } from '../jose/jws/jws.js';
 import { parseDuration, type JWTClaims, type JWTVerifyResult } from '../jose/jwt/jwt.js';
 import { createJWTSigner } from '../jose/jwt/jwt.js';
@@ -33,7 +35,7 @@ export interface KeyRingOptions {
 export interface AddKeyOptions {
   /** Algorithm; default the JWK's `alg`, else the key's first algorithm (RS256, ES256, HS256, EdDSA). */
   alg?: JWSAlgorithm;
-  /** Key id; default the JWK's `kid`, else the RFC 7638 thumbprint (random for secrets). */
+  /** Key id; default the JWK's `kid`, else the RFC 7638 thumbprint (for secrets, an HMAC of a fixed label: stable across processes). */
   kid?: string;
   use?: KeyUse;
   /** Make it the signing key. Default: when the ring has no active key and this one can sign. */
@@ -109,8 +111,12 @@ export class KeyRing implements RingLookup {
   /**
    * Adds a key (a `KeyObject` or a JWK). Public keys only verify; private keys and secrets can sign.
    *
+   * A JWK's `use` and `key_ops` decide what the key does: one for encryption only is kept as
+   * `use: "enc"` (it never verifies), one without `sign` never becomes the signing key.
+   *
    * @throws {JOSEAlgNotAllowed | KeyTooWeak} when the key does not fit the algorithm.
-   * @throws {JWKInvalid} for a duplicate kid or an unusable JWK.
+   * @throws {JWKInvalid} for a duplicate kid, an unusable JWK, or `use`/`key_ops` that contradict.
+   * @throws {JWKSInvalid} for a verification key that would mix secrets with asymmetric keys.
    */
   add(key: KeyObject | JWK, options: AddKeyOptions = {}): KeyInfo {
     const jwk = key instanceof KeyObject ? undefined : key;
@@ -122,9 +128,13 @@ export class KeyRing implements RingLookup {
     const kid = options.kid ?? (typeof jwk?.kid === 'string' ? jwk.kid : defaultKid(keyObject));
     if (typeof kid !== 'string' || kid.length === 0) throw new JWKInvalid('kid must be a non-empty string');
     if (this.entries.has(kid)) throw new JWKInvalid(`the key ring already holds kid ${kid}`);
-    const use = options.use ?? (jwk?.use === 'enc' ? 'enc' : 'sig');
+    const usage = jwk === undefined ? {} : readKeyUsage(jwk);
+    const jwkUse = keyUsageAllows(usage, 'verify') ? 'sig' : 'enc';
+    if (options.use === 'sig' && jwkUse === 'enc') throw new JWKInvalid('the JWK\'s "use" or "key_ops" is for encryption, not signatures');
+    const use = options.use ?? jwkUse;
+    if (use === 'sig') this.assertVerificationSetWith(keyObject);
     const entry = makeEntry({ key: keyObject, kid, alg, use, createdAt: options.createdAt ?? this.now(), retireAt: options.retireAt });
-    const canSign = entry.signingKey !== undefined && use === 'sig';
+    const canSign = entry.signingKey !== undefined && use === 'sig' && keyUsageAllows(usage, 'sign');
     if (options.active === true && !canSign) throw new JOSEAlgNotAllowed('only a private key or secret with use "sig" can be the active key');
     this.entries.set(kid, entry);
     if (options.active === true || (options.active === undefined && this.activeKid === undefined && canSign)) {
@@ -133,6 +143,13 @@ export class KeyRing implements RingLookup {
       entry.retireAt = options.retireAt;
     }
     return entryInfo(entry, this.activeKid, this.now());
+  }
+
+  /** The ring verifies with its `sig` keys: adding `key` must not mix secrets with asymmetric keys. */
+  private assertVerificationSetWith(key: KeyObject): void {
+    const members = [{ key }];
+    for (const e of this.entries.values()) if (e.use === 'sig') members.push({ key: e.verifyKey });
+    assertNotMixed(members);
   }
 
   /**

@@ -2,7 +2,7 @@
  * One key of a KeyRing and what is derived from it once: the public key and JWK, and (lazily)
  * the signer and the per-options verifiers.
  */
-import { randomBytes, type KeyObject } from 'node:crypto';
+import { createHmac, type KeyObject } from 'node:crypto';
 import type { JWSAlgorithm } from '../jose/algorithms.js';
 import type { JWTClaims, JWTVerifyResult } from '../jose/jwt/jwt.js';
 import { calculateJwkThumbprint, exportJWK, toPublicKey, type JWK } from '../jose/jwk/keys.js';
@@ -50,9 +50,19 @@ export interface RingEntry {
   readonly verifiers: WeakMap<object, (token: string) => JWTVerifyResult>;
 }
 
-/** The default `kid`: RFC 7638 thumbprint for asymmetric keys, random for secrets (no digest of a secret is published). */
+/** The fixed label a secret's default `kid` is the HMAC of; versioned so the derivation can change. */
+const SECRET_KID_LABEL = 'cjwt/kid/v1';
+
+/**
+ * The default `kid`: the RFC 7638 thumbprint of an asymmetric key; for a secret, the first 128
+ * bits of HMAC-SHA256(secret, "cjwt/kid/v1"). So two servers given the same secret agree on the
+ * `kid` and verify each other's tokens. The value reveals nothing about the secret beyond what
+ * any token signed with it already does (an HMAC under it of a known input), and it is not a
+ * digest of the secret that could be matched against a list of digests.
+ */
 export function defaultKid(key: KeyObject): string {
-  return key.type === 'secret' ? randomBytes(16).toString('base64url') : calculateJwkThumbprint(toPublicKey(key));
+  if (key.type === 'secret') return createHmac('sha256', key).update(SECRET_KID_LABEL).digest().subarray(0, 16).toString('base64url');
+  return calculateJwkThumbprint(toPublicKey(key));
 }
 
 /** Builds the entry for a key whose algorithm has been checked. */

@@ -270,8 +270,10 @@ describe('cjwt sign and verify', { concurrency: 4 }, () => {
     const r = await cjwt(['verify', '--key', files.esPublic, '-'], `${esToken}\n`);
     assert.equal(r.code, 0, r.stderr);
     assert.equal((JSON.parse(r.stdout) as { payload: { sub: string } }).payload.sub, 'alice');
+    // An empty token is an invalid token (exit 1), not a usage error.
     const empty = await cjwt(['verify', '--key', files.esPublic, '-'], '\n');
-    assert.equal(empty.code, 2);
+    assert.equal(empty.code, 1);
+    assert.match(empty.stderr, /^ERR_JWS_INVALID: /);
   });
 
   test('unusable key files and arguments exit 2 without leaking the token or the key', async () => {

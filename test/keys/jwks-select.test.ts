@@ -14,18 +14,17 @@ describe('JWKS key selection', () => {
       { ...exportJWK(ed.publicKey), kid: 'ed', use: 'enc' },
       { ...exportJWK(ed.publicKey), kid: 'ops', key_ops: ['encrypt'] },
       { ...exportJWK(a.privateKey), kid: 'private' },
-      { ...exportJWK(generateSecret('HS256')), kid: 'secret' },
       { kty: 'EC', crv: 'P-256', x: 'broken', y: 'broken', kid: 'broken' },
     ],
   };
 
-  it('selects by kid and alg, skipping enc, private, secret and broken keys', () => {
+  it('selects by kid and alg, skipping enc, private and broken keys (a secret beside them refuses the set)', () => {
     const set = new ImportedJWKS(jwks);
     assert.equal(set.size, 2);
     const resolve = createLocalJWKSet(jwks);
     assert.equal(resolve({ alg: 'ES256', kid: 'a' }).equals(a.publicKey), true);
     assert.equal(resolve({ alg: 'ES256', kid: 'b' }).equals(b.publicKey), true);
-    for (const kid of ['ed', 'ops', 'private', 'secret', 'broken', 'nope']) {
+    for (const kid of ['ed', 'ops', 'private', 'broken', 'nope']) {
       assert.throws(() => resolve({ alg: 'ES256', kid }), { code: 'ERR_JWKS_NO_MATCHING_KEY' }, kid);
     }
     assert.throws(() => resolve({ alg: 'EdDSA', kid: 'ed' }), { code: 'ERR_JWKS_NO_MATCHING_KEY' });
@@ -33,5 +32,6 @@ describe('JWKS key selection', () => {
     assert.throws(() => resolve({ alg: 'ES256' }), { code: 'ERR_JWKS_MULTIPLE_MATCHING_KEYS' });
     assert.throws(() => resolve({ kid: 'a' }), { code: 'ERR_JWKS_NO_MATCHING_KEY' });
     assert.throws(() => new ImportedJWKS({ keys: 'x' } as never), { code: 'ERR_JWKS_INVALID' });
+    assert.throws(() => new ImportedJWKS({ keys: [...jwks.keys, { ...exportJWK(generateSecret('HS256')), kid: 'secret' }] }), { code: 'ERR_JWKS_INVALID' });
   });
 });

@@ -11,7 +11,8 @@ const partnerKey = generateKeyPair('RS256').publicKey;
 function sampleRing(now: () => number): KeyRing {
   const ring = KeyRing.generate('ES256', { now });
   ring.rotate({ algorithm: 'EdDSA', gracePeriod: '1h' });
-  ring.add(generateSecret('HS256'), { kid: 'hmac', active: false });
+  // A secret cannot join the asymmetric verification keys; as an encryption key it may be kept.
+  ring.add(generateSecret('HS256'), { kid: 'hmac', active: false, use: 'enc' });
   ring.add(partnerKey, { kid: 'partner' });
   return ring;
 }

@@ -7,6 +7,7 @@ import { createECDH, createPublicKey, type ECDH, type KeyObject } from 'node:cry
 import { Buffer } from 'node:buffer';
 import { OPENSSL_TO_JOSE_CURVE } from '../algorithms.js';
 import { JOSENotSupported, JWEInvalid } from '../errors.js';
+import { checkRSAKey } from '../jwk/rsa-checks.js';
 import type { JWEKey } from './types.js';
 
 /** NIST curves usable with ECDH-ES, by JWK `crv`. */
@@ -33,6 +34,7 @@ function prepareKeyObject(key: KeyObject): PreparedKey {
   const isPrivate = key.type === 'private';
   switch (key.asymmetricKeyType) {
     case 'rsa': {
+      checkRSAKey(key);
       const bits = key.asymmetricKeyDetails?.modulusLength ?? 0;
       return { kind: 'rsa', key, isPrivate, modulusBits: bits, modulusBytes: Math.ceil(bits / 8) };
     }

@@ -5,6 +5,7 @@ import { createHash, createPrivateKey, createPublicKey, createSecretKey, KeyObje
 import { decodeBase64url, encodeBase64url } from '../base64url.js';
 import { JOSENotSupported, JWKInvalid } from '../errors.js';
 import { assertSecretIsNotAKey } from './key-checks.js';
+import { checkRSAKey } from './rsa-checks.js';
 
 /** A JSON Web Key: public members, private members, and metadata. */
 export interface JWK {
@@ -46,7 +47,9 @@ function requireString(jwk: JWK, member: string): string {
  * Imports a JWK. A JWK with `d` becomes a private `KeyObject`, without `d` a public one; `oct`
  * becomes a secret. The secret of an `oct` key may never be the encoding of a public key.
  *
- * @throws {JWKInvalid} for missing or malformed members, or an unsupported `kty`/`crv`.
+ * @throws {JWKInvalid} for missing or malformed members, or an unsupported `kty`/`crv`; for an RSA
+ *   key with a bad public exponent or the ROCA fingerprint (`JWKCheckFailed`).
+ * @throws {KeyTooWeak} for an RSA key under 2048 bits.
  * @example const key = importJWK({ kty: 'oct', k: generateRandomToken(32) });
  */
 export function importJWK(jwk: JWK): KeyObject {
@@ -76,13 +79,16 @@ export function importJWK(jwk: JWK): KeyObject {
     if (typeof v !== 'string') throw new JWKInvalid(`JWK "${m}" must be a string`);
     members[m] = v;
   }
+  let key: KeyObject;
   try {
-    return members.d !== undefined
+    key = members.d !== undefined
       ? createPrivateKey({ key: members, format: 'jwk' })
       : createPublicKey({ key: members, format: 'jwk' });
   } catch (err) {
     throw new JWKInvalid(`JWK could not be imported: ${(err as Error).message}`);
   }
+  checkRSAKey(key, members.n);
+  return key;
 }
 
 /**

@@ -6,6 +6,7 @@ import { Buffer } from 'node:buffer';
 import { createPrivateKey, createPublicKey, X509Certificate, type KeyObject } from 'node:crypto';
 import { ALGORITHMS, MIN_RSA_MODULUS_BITS, OPENSSL_TO_JOSE_CURVE, type AlgorithmSpec } from '../algorithms.js';
 import { JOSEAlgNotAllowed, JWKInvalid, KeyTooWeak } from '../errors.js';
+import { checkRSAKey } from './rsa-checks.js';
 
 function parsesAs(attempt: () => unknown): boolean {
   try { attempt(); return true; } catch { return false; }
@@ -73,6 +74,7 @@ export function checkKeyForAlgorithm(key: KeyObject, alg: string, purpose: 'sign
     if ((details.modulusLength ?? 0) < MIN_RSA_MODULUS_BITS) {
       throw new KeyTooWeak(`RSA keys must be at least ${MIN_RSA_MODULUS_BITS} bits`);
     }
+    checkRSAKey(key);
     if (type === 'rsa-pss' && details.hashAlgorithm !== undefined && details.hashAlgorithm !== spec.hash) {
       throw new JOSEAlgNotAllowed(`this RSA-PSS key is restricted to ${details.hashAlgorithm}`);
     }

@@ -7,6 +7,8 @@ import { createPublicKey, createSecretKey, generateKeyPairSync, KeyObject, rando
 import { ALGORITHMS, isJWSAlgorithm, MIN_RSA_MODULUS_BITS, type JWSAlgorithm } from '../algorithms.js';
 import { JOSENotSupported, JWKInvalid, JWKSInvalid, KeyTooWeak } from '../errors.js';
 import { assertSecretIsNotAKey } from './key-checks.js';
+import { assertUniqueKids } from './key-set.js';
+import { readKeyUsage } from './key-use.js';
 import { importJWK, type JWK } from './jwk.js';
 import { findPEMBlocks, importPEM } from './pem.js';
 
@@ -100,20 +102,25 @@ export interface ParsedKey {
   kid?: string;
   alg?: string;
   use?: string;
+  /** The JWK's `key_ops` (RFC 7517 §4.3), checked against `use`. */
+  keyOps?: readonly string[];
 }
 
 function parsedFromJWK(jwk: JWK): ParsedKey {
+  const usage = readKeyUsage(jwk);
   const out: ParsedKey = { key: importJWK(jwk), jwk };
   if (typeof jwk.kid === 'string') out.kid = jwk.kid;
   if (typeof jwk.alg === 'string') out.alg = jwk.alg;
-  if (typeof jwk.use === 'string') out.use = jwk.use;
+  if (usage.use !== undefined) out.use = usage.use;
+  if (usage.keyOps !== undefined) out.keyOps = usage.keyOps;
   return out;
 }
 
 /**
  * Reads a key file's text: a JWK, a JWKS (`{ "keys": [...] }`), or one or more PEM blocks.
  *
- * @throws {JWKInvalid | JWKSInvalid} when the text is none of those or a key is unusable.
+ * @throws {JWKInvalid | JWKSInvalid} when the text is none of those, a key is unusable, its `use` and
+ *   `key_ops` contradict each other, or two keys of a JWKS share a `kid` for the same use.
  * @example const [{ key, kid }] = parseKeyFile(fs.readFileSync('jwks.json', 'utf8'));
  */
 export function parseKeyFile(text: string): ParsedKey[] {
@@ -126,10 +133,12 @@ export function parseKeyFile(text: string): ParsedKey[] {
     if ('keys' in doc) {
       const keys = (doc as { keys: unknown }).keys;
       if (!Array.isArray(keys) || keys.length === 0) throw new JWKSInvalid('JWKS "keys" must be a non-empty array');
-      return keys.map((k: unknown) => {
+      const parsed = keys.map((k: unknown) => {
         if (k === null || typeof k !== 'object' || Array.isArray(k)) throw new JWKSInvalid('every JWKS entry must be an object');
         return parsedFromJWK(k as JWK);
       });
+      assertUniqueKids(parsed);
+      return parsed;
     }
     return [parsedFromJWK(doc as JWK)];
   }

@@ -4,6 +4,7 @@
  */
 import { createPrivateKey, createPublicKey, KeyObject } from 'node:crypto';
 import { JOSENotSupported, JWKInvalid } from '../errors.js';
+import { checkRSAKey } from './rsa-checks.js';
 
 const PEM_BLOCK = /-----BEGIN ([A-Z0-9 ]+)-----[\s\S]*?-----END \1-----/g;
 
@@ -19,7 +20,7 @@ export function findPEMBlocks(text: string): Array<{ label: string; pem: string 
  * `RSA PRIVATE KEY` (PKCS#1), `EC PRIVATE KEY` (SEC1), `PUBLIC KEY` (SPKI), `RSA PUBLIC KEY`
  * (PKCS#1) or `CERTIFICATE`. Encrypted private keys are refused (there is no passphrase here).
  *
- * @throws {JWKInvalid} when the text is not a usable PEM key.
+ * @throws {JWKInvalid} when the text is not a usable PEM key, or an RSA key fails the import checks.
  * @example const publicKey = importPEM(fs.readFileSync('key.pub', 'utf8'));
  */
 export function importPEM(pem: string): KeyObject {
@@ -31,13 +32,16 @@ export function importPEM(pem: string): KeyObject {
   if (block.label === 'ENCRYPTED PRIVATE KEY' || /Proc-Type:\s*4,ENCRYPTED/.test(block.pem)) {
     throw new JOSENotSupported('encrypted PEM private keys are not supported');
   }
+  let key: KeyObject | undefined;
   try {
-    if (block.label.endsWith('PRIVATE KEY')) return createPrivateKey({ key: block.pem, format: 'pem' });
-    if (block.label.endsWith('PUBLIC KEY') || block.label === 'CERTIFICATE') return createPublicKey({ key: block.pem, format: 'pem' });
+    if (block.label.endsWith('PRIVATE KEY')) key = createPrivateKey({ key: block.pem, format: 'pem' });
+    else if (block.label.endsWith('PUBLIC KEY') || block.label === 'CERTIFICATE') key = createPublicKey({ key: block.pem, format: 'pem' });
   } catch (err) {
     throw new JWKInvalid(`PEM ${block.label} could not be imported: ${(err as Error).message}`);
   }
-  throw new JWKInvalid(`unsupported PEM block "${block.label}"`);
+  if (key === undefined) throw new JWKInvalid(`unsupported PEM block "${block.label}"`);
+  checkRSAKey(key);
+  return key;
 }
 
 /**

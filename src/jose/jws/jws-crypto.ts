@@ -9,6 +9,7 @@ import { algorithmsForKey, type AlgorithmSpec, type JWSAlgorithm } from '../algo
 import { JOSEAlgNotAllowed, JWKInvalid, KeyTooWeak } from '../errors.js';
 import { createHmacFunction } from '../hmac.js';
 import { assertSecretIsNotAKey, checkKeyForAlgorithm } from '../jwk/key-checks.js';
+import { checkRSAKey } from '../jwk/rsa-checks.js';
 
 /** Signs the JWS signing input; returns the signature as base64url (the form every caller needs). */
 export type RawSigner = (input: string | Buffer) => string;
@@ -80,6 +81,7 @@ const prepared = new WeakMap<KeyObject, PreparedKey>();
  *
  * @throws {KeyTooWeak} for a short HMAC secret or an RSA key under 2048 bits.
  * @throws {JOSEAlgNotAllowed} for a key no JWS algorithm can use.
+ * @throws {JWKInvalid} for an RSA key with a bad public exponent or the ROCA fingerprint.
  */
 export function prepareKey(key: KeyObject): PreparedKey {
   const hit = prepared.get(key);
@@ -87,6 +89,8 @@ export function prepareKey(key: KeyObject): PreparedKey {
   if (!(key instanceof KeyObject)) throw new JWKInvalid('expected a KeyObject');
   // A public key's bytes must never serve as an HMAC secret, however the KeyObject was made.
   if (key.type === 'secret') assertSecretIsNotAKey(key.export());
+  // However the KeyObject was made, an RSA key gets the import checks (exponent, ROCA) once.
+  else checkRSAKey(key);
   const algorithms = new Set(algorithmsForKey(key));
   if (algorithms.size === 0) {
     const type = key.type === 'secret' ? 'secret' : key.asymmetricKeyType;
