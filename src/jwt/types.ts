@@ -53,7 +53,7 @@ export interface JWTManagerConfig {
   requireIssuer?: boolean;
   /** Tokens must carry `aud` (intersecting `audience` when set). Default: true when `audience` is set. */
   requireAudience?: boolean;
-  /** `kid` of the signing key (default: RFC 7638 thumbprint, random for secrets). */
+  /** `kid` of the signing key (default: RFC 7638 thumbprint; for a secret, a truncated HMAC of a fixed label under it, the same on every server). */
   keyId?: string;
   /** Largest accepted (and issued) token, in characters. Default 8192. */
   maxTokenSize?: number;
