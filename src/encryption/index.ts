@@ -14,3 +14,11 @@ export {
   EncryptionManager, type DecryptTokenRequest, type DecryptTokenResponse, type EncryptionManagerConfig, type EncryptTokenRequest,
   type EncryptTokenResponse,
 } from './encryption-manager.js';
+export {
+  AllSignersPolicy, RoleBasedPolicy, ThresholdPolicy, WeightedPolicy, type PolicyOutcome, type SignaturePolicy, type SignaturePolicyType,
+} from './policy.js';
+export type { Signer, SignerInfo } from './signers.js';
+export {
+  MultiSignatureManager, type MultiSignatureManagerConfig, type MultiSignatureRequest, type MultiSignatureResponse, type SignerResult,
+  type VerifyMultiSignatureRequest, type VerifyMultiSignatureResponse,
+} from './multi-signature-manager.js';
