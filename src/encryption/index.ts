@@ -22,3 +22,7 @@ export {
   MultiSignatureManager, type MultiSignatureManagerConfig, type MultiSignatureRequest, type MultiSignatureResponse, type SignerResult,
   type VerifyMultiSignatureRequest, type VerifyMultiSignatureResponse,
 } from './multi-signature-manager.js';
+export {
+  SecureTokenManager, type SecureToken, type SecureTokenManagerConfig, type SecureTokenRequest, type SecureTokenResponse,
+  type VerifySecureTokenRequest, type VerifySecureTokenResponse,
+} from './secure-token-manager.js';
