@@ -46,7 +46,8 @@ export type CjwtErrorCode =
   | 'ERR_SIGNER_INVALID'
   | 'ERR_SIGNATURE_POLICY_INVALID'
   | 'ERR_SIGNATURE_POLICY_UNMET'
-  | 'ERR_MANAGER_CLOSED';
+  | 'ERR_MANAGER_CLOSED'
+  | 'ERR_TOKEN_KIND_NOT_CONFIGURED';
 
 /** Base class of every error cjwt throws on purpose. */
 export class CjwtError extends Error {
@@ -257,4 +258,9 @@ export class SignaturePolicyUnmet extends CjwtError {
 /** The manager was closed; its keys are gone. */
 export class ManagerClosed extends CjwtError {
   constructor(message = 'the manager is closed') { super('ERR_MANAGER_CLOSED', message); }
+}
+
+/** A TokenMaker was asked for a token kind (jwt, opaque, nested, secure) it was not configured for. */
+export class TokenKindNotConfigured extends CjwtError {
+  constructor(message = 'this token kind is not configured') { super('ERR_TOKEN_KIND_NOT_CONFIGURED', message); }
 }

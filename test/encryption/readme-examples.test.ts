@@ -17,15 +17,17 @@ const blocks = [...markdown.matchAll(/```ts\n(\/\/ example\n[\s\S]*?)```/g)].map
 
 after(() => rmSync(dir, { recursive: true, force: true }));
 
-test('the section has the four examples', () => {
-  assert.equal(blocks.length, 4);
+test('the section has the five examples', () => {
+  assert.equal(blocks.length, 5);
 });
 
 blocks.forEach((code, i) => {
   test(`docs/readme/encryption.md example ${i + 1} runs`, () => {
     mkdirSync(dir, { recursive: true });
     const file = join(dir, `example-${i + 1}.ts`);
-    writeFileSync(file, code.replace(/(['"])cjwt\/encryption\1/g, "'../../src/encryption/index.js'"));
+    writeFileSync(file, code
+      .replace(/(['"])cjwt\/(encryption|tokenmaker)\1/g, "'../../src/$2/index.js'")
+      .replace(/(['"])cjwt\1/g, "'../../src/index.js'"));
     const env = { ...process.env };
     delete env.NODE_TEST_CONTEXT;
     const run = spawnSync(process.execPath, ['--import', 'tsx', file], { cwd: root, env, encoding: 'utf8', timeout: 60_000 });
