@@ -210,9 +210,11 @@ export class EncryptionManager {
     } else {
       jwe = jweFromFields(request, undefined) as unknown as Record<string, unknown>;
     }
-    // The AAD is rebuilt from what the caller expects: another context fails at the tag.
+    // The AAD is rebuilt from what the caller expects: another context fails at the tag. A JWE's
+    // own `aad` member must be exactly that encoding, so no two texts of one token both decrypt.
     const member = aadMember(request.context, userAad);
     const aadB64 = member === undefined ? undefined : encodeBase64url(member);
+    if ('jwe' in request && jwe.aad !== aadB64) throw new JWEDecryptionFailed();
     const entry = hasOwnShape(jwe) && typeof jwe.protected === 'string' ? this.byHeader.get(jwe.protected) : undefined;
     let plaintext: Buffer;
     let kid: string;
