@@ -38,7 +38,16 @@ export type CjwtErrorCode =
   | 'ERR_TOKEN_EXPIRED'
   | 'ERR_INSUFFICIENT_SCOPE'
   | 'ERR_VALIDATION_FAILED'
-  | 'ERR_FAMILY_EXPIRED';
+  | 'ERR_FAMILY_EXPIRED'
+  | 'ERR_ENCRYPTION_KEY_UNAVAILABLE'
+  | 'ERR_KEY_USAGE_LIMIT'
+  | 'ERR_KEYSET_INVALID'
+  | 'ERR_ENCRYPTION_CONTEXT_INVALID'
+  | 'ERR_SIGNER_INVALID'
+  | 'ERR_SIGNATURE_POLICY_INVALID'
+  | 'ERR_SIGNATURE_POLICY_UNMET'
+  | 'ERR_MANAGER_CLOSED'
+  | 'ERR_TOKEN_KIND_NOT_CONFIGURED';
 
 /** Base class of every error cjwt throws on purpose. */
 export class CjwtError extends Error {
@@ -286,4 +295,56 @@ export class JWKCheckFailed extends JWKInvalid {
     super(message);
     this.reason = reason;
   }
+}
+/**
+ * The key a token names cannot be used: no key with that `kid`, or it is disabled or destroyed.
+ * `reason` says which; the kid is public (it is in the token's protected header).
+ */
+export class EncryptionKeyUnavailable extends CjwtError {
+  /** Why the key cannot be used. */
+  readonly reason: 'unknown' | 'disabled' | 'destroyed' | 'algorithm';
+  constructor(reason: 'unknown' | 'disabled' | 'destroyed' | 'algorithm', message = `encryption key ${reason === 'unknown' ? 'not found' : reason === 'algorithm' ? 'does not match the token\'s algorithm' : `is ${reason}`}`) {
+    super('ERR_ENCRYPTION_KEY_UNAVAILABLE', message);
+    this.reason = reason;
+  }
+}
+
+/** A key reached its encryption limit (random 96-bit nonces) and automatic rotation is off. */
+export class KeyUsageLimitReached extends CjwtError {
+  constructor(message = 'the primary key reached its encryption limit; add and promote a new key') { super('ERR_KEY_USAGE_LIMIT', message); }
+}
+
+/** A keyset operation that the key states do not allow (promote a disabled key, destroy the primary, ...). */
+export class KeysetInvalid extends CjwtError {
+  constructor(message: string) { super('ERR_KEYSET_INVALID', message); }
+}
+
+/** An encryption context that cannot be encoded canonically (not string to string, too long). */
+export class EncryptionContextInvalid extends CjwtError {
+  constructor(message: string) { super('ERR_ENCRYPTION_CONTEXT_INVALID', message); }
+}
+
+/** A signer configuration that cannot be used (no id, unknown algorithm, unfit key, bad weight). */
+export class SignerInvalid extends CjwtError {
+  constructor(message: string) { super('ERR_SIGNER_INVALID', message); }
+}
+
+/** A signature policy that cannot be evaluated (no condition, negative threshold, ...). */
+export class SignaturePolicyInvalid extends CjwtError {
+  constructor(message: string) { super('ERR_SIGNATURE_POLICY_INVALID', message); }
+}
+
+/** The signatures that verified do not satisfy the verifier's policy. */
+export class SignaturePolicyUnmet extends CjwtError {
+  constructor(message = 'the valid signatures do not satisfy the signature policy') { super('ERR_SIGNATURE_POLICY_UNMET', message); }
+}
+
+/** The manager was closed; its keys are gone. */
+export class ManagerClosed extends CjwtError {
+  constructor(message = 'the manager is closed') { super('ERR_MANAGER_CLOSED', message); }
+}
+
+/** A TokenMaker was asked for a token kind (jwt, opaque, nested, secure) it was not configured for. */
+export class TokenKindNotConfigured extends CjwtError {
+  constructor(message = 'this token kind is not configured') { super('ERR_TOKEN_KIND_NOT_CONFIGURED', message); }
 }

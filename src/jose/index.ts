@@ -4,6 +4,7 @@
  */
 export * from './errors.js';
 export { encodeBase64url, decodeBase64url, isBase64url } from './base64url.js';
+export { isCanonicalSegment } from './jws/jws-segments.js';
 export { ALGORITHMS, JWS_ALGORITHMS, MIN_RSA_MODULUS_BITS, algorithmsForKey, getAlgorithm, isJWSAlgorithm, type AlgorithmFamily, type AlgorithmSpec, type JOSECurve, type JWSAlgorithm } from './algorithms.js';
 export {
   calculateJwkThumbprint, defaultHMACKey, defaultRSAKeyPair, exportJWK, exportPEM, generateECDSAKeyPair, generateHMACKey,
@@ -31,5 +32,5 @@ export {
   type JWEKey, type JWEKeyResolver, type KeyManagementAlgorithm,
 } from './jwe/jwe.js';
 export { decryptJSON, encryptJSON, type FlattenedJWE, type GeneralJWE, type JWEJSONDecryptResult, type JWEJSONEncryptOptions, type JWERecipient } from './jwe/jwe-json.js';
-export { CONTENT_ENCRYPTION_ALGORITHMS } from './jwe/content.js';
+export { CONTENT_ENCRYPTION, CONTENT_ENCRYPTION_ALGORITHMS, type ContentEncryption } from './jwe/content.js';
 export { KEY_MANAGEMENT_ALGORITHMS } from './jwe/key-management.js';

@@ -29,19 +29,27 @@ const MESSAGES: Partial<Record<CjwtErrorCode, string>> = {
 };
 
 /**
- * A refusal with a stable code; the message never holds the token. A refusal is an expected
- * outcome, not a bug, so no stack trace is captured: that capture would cost more than refusing
- * a malformed or forged token does.
+ * The refusal of each code, built once and frozen. A refusal is an expected outcome, not a bug:
+ * it has no useful stack, and building an Error per refused token would cost more than refusing
+ * a malformed or forged one does. The message never holds the token.
  */
-function tokenError(code: CjwtErrorCode): TokenError {
+const REFUSALS = new Map<CjwtErrorCode, TokenError>();
+for (const [code, message] of Object.entries(MESSAGES) as Array<[CjwtErrorCode, string]>) {
   const limit = Error.stackTraceLimit;
   Error.stackTraceLimit = 0;
   try {
-    return new TokenError(code, MESSAGES[code] ?? code);
+    REFUSALS.set(code, Object.freeze(new TokenError(code, message)));
   } finally {
     Error.stackTraceLimit = limit;
   }
 }
+
+/** The shared, frozen error of a refusal code. */
+function tokenError(code: CjwtErrorCode): TokenError {
+  return REFUSALS.get(code) as TokenError;
+}
+
+const MALFORMED: InvalidOpaqueToken = Object.freeze({ valid: false as const, error: tokenError('ERR_TOKEN_MALFORMED') });
 
 /**
  * Issues, validates, lists and revokes opaque tokens.
@@ -250,14 +258,15 @@ export class OpaqueTokenManager {
     return { record: await this.store.getByHash(this.#format.hash(token), { now }), malformed: false };
   }
 
-  #reject(code: CjwtErrorCode, record?: TokenRecord, hash?: string, now = this.#now()): InvalidOpaqueToken {
+  #reject(code: CjwtErrorCode, record?: TokenRecord, hash?: string, now?: number): InvalidOpaqueToken {
     if (this.events.has('token.rejected')) {
-      const base: TokenEventBase = record === undefined ? { time: now } : this.#eventOf(record, now);
+      const time = now ?? this.#now();
+      const base: TokenEventBase = record === undefined ? { time } : this.#eventOf(record, time);
       if (record === undefined && hash !== undefined) base.hashPrefix = hash.slice(0, 8);
       this.events.emit('token.rejected', { ...base, code });
     }
-    const error = tokenError(code);
-    return record === undefined ? { valid: false, error } : { valid: false, error, tokenInfo: tokenInfoOf(record, now) };
+    if (record === undefined) return code === 'ERR_TOKEN_MALFORMED' ? MALFORMED : { valid: false, error: tokenError(code) };
+    return { valid: false, error: tokenError(code), tokenInfo: tokenInfoOf(record, now ?? this.#now()) };
   }
 
   #eventOf(record: TokenRecord, now: number): TokenEventBase {

@@ -16,7 +16,7 @@ interface Case { alg: KeyManagementAlgorithm; label: string; encryptKey: JWEKey;
 const rsa = generateKeyPairSync('rsa', { modulusLength: 2048 });
 const ec = (namedCurve: string): { privateKey: KeyObject; publicKey: KeyObject } => generateKeyPairSync('ec', { namedCurve });
 const curves = { 'P-256': ec('P-256'), 'P-384': ec('P-384'), 'P-521': ec('P-521'), X25519: generateKeyPairSync('x25519') };
-const cekBytes: Record<ContentEncryptionAlgorithm, number> = { A128GCM: 16, A192GCM: 24, A256GCM: 32, 'A128CBC-HS256': 32, 'A192CBC-HS384': 48, 'A256CBC-HS512': 64 };
+const cekBytes: Record<ContentEncryptionAlgorithm, number> = { A128GCM: 16, A192GCM: 24, A256GCM: 32, 'A128CBC-HS256': 32, 'A192CBC-HS384': 48, 'A256CBC-HS512': 64, C20P: 32, XC20P: 32 };
 const P2C = 1000;
 
 const cases: Case[] = [];

@@ -5,6 +5,7 @@
  */
 import { createCipheriv, createDecipheriv, createHmac, timingSafeEqual } from 'node:crypto';
 import { Buffer } from 'node:buffer';
+import { hchacha20 } from './hchacha20.js';
 import type { ContentEncryptionAlgorithm } from './types.js';
 
 /** One content-encryption algorithm. */
@@ -20,15 +21,14 @@ export interface ContentEncryption {
   decrypt(cek: Uint8Array, iv: Uint8Array, ciphertext: Uint8Array, tag: Uint8Array, aad: Uint8Array): Buffer | undefined;
 }
 
-function gcm(bits: 128 | 192 | 256): ContentEncryption {
-  const cipher = `aes-${bits}-gcm` as const;
-  const cekLength = bits / 8;
+/** An AEAD node:crypto implements with a 96-bit nonce and a 128-bit tag (AES-GCM, ChaCha20-Poly1305). */
+function aead(cipher: 'aes-128-gcm' | 'aes-192-gcm' | 'aes-256-gcm' | 'chacha20-poly1305', cekLength: number): ContentEncryption {
   return {
     cekLength,
     ivLength: 12,
     tagLength: 16,
     encrypt(cek, iv, plaintext, aad) {
-      const c = createCipheriv(cipher, cek, iv, { authTagLength: 16 });
+      const c = createCipheriv(cipher as 'aes-256-gcm', cek, iv, { authTagLength: 16 });
       c.setAAD(aad);
       const ciphertext = plaintext.length === 0 ? c.final() : Buffer.concat([c.update(plaintext), c.final()]);
       return { ciphertext, tag: c.getAuthTag() };
@@ -37,7 +37,7 @@ function gcm(bits: 128 | 192 | 256): ContentEncryption {
       // Node accepts truncated GCM tags unless told otherwise; a short tag must never pass.
       if (cek.length !== cekLength || iv.length !== 12 || tag.length !== 16) return undefined;
       try {
-        const d = createDecipheriv(cipher, cek, iv, { authTagLength: 16 });
+        const d = createDecipheriv(cipher as 'aes-256-gcm', cek, iv, { authTagLength: 16 });
         d.setAAD(aad);
         d.setAuthTag(tag);
         const head = d.update(ciphertext);
@@ -45,6 +45,44 @@ function gcm(bits: 128 | 192 | 256): ContentEncryption {
         return tail.length === 0 ? head : Buffer.concat([head, tail]);
       } catch {
         return undefined;
+      }
+    },
+  };
+}
+
+function gcm(bits: 128 | 192 | 256): ContentEncryption {
+  return aead(`aes-${bits}-gcm`, bits / 8);
+}
+
+/**
+ * XChaCha20-Poly1305 (draft-irtf-cfrg-xchacha §2.3): HChaCha20 turns the key and the first 16
+ * nonce bytes into a subkey; ChaCha20-Poly1305 then runs with four zero bytes and the last 8.
+ */
+function xchacha(): ContentEncryption {
+  const inner = aead('chacha20-poly1305', 32);
+  const split = (cek: Uint8Array, iv: Uint8Array): { subkey: Buffer; nonce: Buffer } => ({
+    subkey: hchacha20(cek, iv.subarray(0, 16)),
+    nonce: Buffer.concat([Buffer.alloc(4), iv.subarray(16, 24)]),
+  });
+  return {
+    cekLength: 32,
+    ivLength: 24,
+    tagLength: 16,
+    encrypt(cek, iv, plaintext, aad) {
+      const { subkey, nonce } = split(cek, iv);
+      try {
+        return inner.encrypt(subkey, nonce, plaintext, aad);
+      } finally {
+        subkey.fill(0);
+      }
+    },
+    decrypt(cek, iv, ciphertext, tag, aad) {
+      if (cek.length !== 32 || iv.length !== 24) return undefined;
+      const { subkey, nonce } = split(cek, iv);
+      try {
+        return inner.decrypt(subkey, nonce, ciphertext, tag, aad);
+      } finally {
+        subkey.fill(0);
       }
     },
   };
@@ -91,10 +129,18 @@ export const CONTENT_ENCRYPTION: Readonly<Record<ContentEncryptionAlgorithm, Con
   'A128CBC-HS256': cbcHmac(128),
   'A192CBC-HS384': cbcHmac(192),
   'A256CBC-HS512': cbcHmac(256),
+  // draft-amringer-jose-chacha: no IANA registration, so never in the default allowlist.
+  C20P: aead('chacha20-poly1305', 32),
+  XC20P: xchacha(),
 };
 
-/** Every supported `enc`, strongest-first within each family. */
-export const CONTENT_ENCRYPTION_ALGORITHMS = Object.freeze(Object.keys(CONTENT_ENCRYPTION)) as readonly ContentEncryptionAlgorithm[];
+/**
+ * The registered `enc` values (RFC 7518 §5), the default decryption allowlist. `C20P` and
+ * `XC20P` are in {@link CONTENT_ENCRYPTION} but a decrypter accepts them only when listed.
+ */
+export const CONTENT_ENCRYPTION_ALGORITHMS = Object.freeze(
+  (Object.keys(CONTENT_ENCRYPTION) as ContentEncryptionAlgorithm[]).filter((enc) => enc !== 'C20P' && enc !== 'XC20P'),
+) as readonly ContentEncryptionAlgorithm[];
 
 /** True when `enc` names a supported content-encryption algorithm. */
 export function isContentEncryptionAlgorithm(enc: unknown): enc is ContentEncryptionAlgorithm {

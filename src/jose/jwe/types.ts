@@ -13,10 +13,15 @@ export type KeyManagementAlgorithm =
   | 'ECDH-ES' | 'ECDH-ES+A128KW' | 'ECDH-ES+A192KW' | 'ECDH-ES+A256KW'
   | 'PBES2-HS256+A128KW' | 'PBES2-HS384+A192KW' | 'PBES2-HS512+A256KW';
 
-/** Content encryption algorithms (RFC 7518 §5). */
+/**
+ * Content encryption algorithms: RFC 7518 §5, plus `C20P` and `XC20P` of
+ * draft-amringer-jose-chacha (not registered with IANA; accepted on decryption only when the
+ * caller lists them).
+ */
 export type ContentEncryptionAlgorithm =
   | 'A128GCM' | 'A192GCM' | 'A256GCM'
-  | 'A128CBC-HS256' | 'A192CBC-HS384' | 'A256CBC-HS512';
+  | 'A128CBC-HS256' | 'A192CBC-HS384' | 'A256CBC-HS512'
+  | 'C20P' | 'XC20P';
 
 /** A JOSE header of a JWE (protected, shared unprotected and per-recipient members joined). */
 export interface JWEHeader {
