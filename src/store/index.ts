@@ -28,3 +28,5 @@ export {
 } from './record-codec.js';
 export type { KeysetPosition, ResolvedStoreOptions } from './record-codec.js';
 export type { SweepingStoreOptions } from './store-lifecycle.js';
+export { cutoffOf, entryFromParts, ENTRY_KIND } from './revocation-log.js';
+export type { RevocationEntry } from './revocation-log.js';
