@@ -30,3 +30,5 @@ export type { KeysetPosition, ResolvedStoreOptions } from './record-codec.js';
 export type { SweepingStoreOptions } from './store-lifecycle.js';
 export { cutoffOf, entryFromParts, ENTRY_KIND } from './revocation-log.js';
 export type { RevocationEntry } from './revocation-log.js';
+export { readPostgresRevocationLog, postgresRevocationLog } from './postgres/postgres-revocation-log.js';
+export type { PostgresLogRead } from './postgres/postgres-revocation-log.js';

@@ -11,3 +11,6 @@ export { withRevocationMirror } from './mirrored-store.js';
 export type { MirroredStoreOptions, MirroredCheckOptions, RevocationAnswerer } from './mirrored-store.js';
 export { MemoryRevocationSource } from './memory-source.js';
 export type { RevocationContext, RevocationEntry, RevocationFeedSource, RevocationSink } from './types.js';
+export { PostgresRevocationSource } from './postgres-source.js';
+export type { PostgresRevocationSourceOptions } from './postgres-source.js';
+export type { LogFollowerOptions } from './log-follower.js';

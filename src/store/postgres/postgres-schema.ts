@@ -19,6 +19,8 @@ export interface PostgresMigration {
 export interface PostgresTableNames {
   tokens: string;
   migrations: string;
+  /** The append-only revocation log the revocation feed reads (migration 4). */
+  revocationLog: string;
   /** Unquoted prefix, for index names. */
   prefix: string;
 }
@@ -31,7 +33,7 @@ const IDENTIFIER = /^[a-z_][a-z0-9_]{0,40}$/;
  */
 export function tableNames(prefix = 'cjwt_'): PostgresTableNames {
   if (typeof prefix !== 'string' || !IDENTIFIER.test(prefix)) throw new StoreInputInvalid('tablePrefix must match /^[a-z_][a-z0-9_]{0,40}$/');
-  return { tokens: `"${prefix}tokens"`, migrations: `"${prefix}schema_migrations"`, prefix };
+  return { tokens: `"${prefix}tokens"`, migrations: `"${prefix}schema_migrations"`, revocationLog: `"${prefix}revocation_log"`, prefix };
 }
 
 /**
@@ -140,7 +142,52 @@ export const POSTGRES_MIGRATIONS: readonly PostgresMigration[] = [
     name: 'add_session keeps revocation and consumption',
     sql: (tables) => [addSessionFunction(tables, true, V3_SET)],
   },
+  {
+    version: 4,
+    name: 'revocation log',
+    sql: (tables) => revocationLogSteps(tables),
+  },
 ];
+
+/** The NOTIFY channel the revocation log trigger signals (an identifier: the prefix is one). */
+export function revocationChannel(prefix: string): string {
+  return `${prefix}revocations`;
+}
+
+/**
+ * The revocation log: a row for every record that becomes revoked, written by a trigger in the
+ * revoking transaction whatever the path (revoke, revokeWhere, add_session's eviction, a record
+ * written already revoked). `tx` is the writing transaction's id (`txid_current()`, 64-bit, never
+ * wraps): readers advance a horizon of finished transactions rather than trusting `position`,
+ * since sequence values commit out of order (see src/lifecycle/feed/postgres-source.ts). The
+ * trigger also NOTIFYs, which PostgreSQL delivers at commit. Frozen: a change is a new version.
+ */
+function revocationLogSteps({ tokens, revocationLog, prefix }: PostgresTableNames): string[] {
+  return [
+    `CREATE TABLE ${revocationLog} (
+      position bigserial PRIMARY KEY,
+      tx bigint NOT NULL DEFAULT txid_current(),
+      kind text NOT NULL,
+      key_sort bytea NOT NULL,
+      before bigint NOT NULL,
+      expires_at bigint NOT NULL
+    )`,
+    `CREATE INDEX "${prefix}revocation_log_tx" ON ${revocationLog} (tx)`,
+    `CREATE INDEX "${prefix}revocation_log_expiry" ON ${revocationLog} (expires_at)`,
+    `CREATE FUNCTION "${prefix}log_revocation"() RETURNS trigger LANGUAGE plpgsql AS $fn$
+      BEGIN
+        IF NEW.revoked_at IS NOT NULL AND (TG_OP = 'INSERT' OR OLD.revoked_at IS NULL) THEN
+          INSERT INTO ${revocationLog} (kind, key_sort, before, expires_at)
+            VALUES ('i', NEW.id_sort, NEW.revoked_at, NEW.expires_at);
+          PERFORM pg_notify('${revocationChannel(prefix)}', '');
+        END IF;
+        RETURN NULL;
+      END
+      $fn$`,
+    `CREATE TRIGGER "${prefix}log_revocation" AFTER INSERT OR UPDATE OF revoked_at ON ${tokens}
+      FOR EACH ROW EXECUTE FUNCTION "${prefix}log_revocation"()`,
+  ];
+}
 
 /** Advisory-lock key of the migration step for a prefix (stable across processes). */
 function migrationLockKey(prefix: string): string {
