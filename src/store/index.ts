@@ -32,3 +32,5 @@ export { cutoffOf, entryFromParts, ENTRY_KIND } from './revocation-log.js';
 export type { RevocationEntry } from './revocation-log.js';
 export { readPostgresRevocationLog, postgresRevocationLog } from './postgres/postgres-revocation-log.js';
 export type { PostgresLogRead } from './postgres/postgres-revocation-log.js';
+export { readRedisFeed, redisFeedStream } from './redis/redis-feed.js';
+export type { RedisFeedRead } from './redis/redis-feed.js';

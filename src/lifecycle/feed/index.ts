@@ -14,3 +14,6 @@ export type { RevocationContext, RevocationEntry, RevocationFeedSource, Revocati
 export { PostgresRevocationSource } from './postgres-source.js';
 export type { PostgresRevocationSourceOptions } from './postgres-source.js';
 export type { LogFollowerOptions } from './log-follower.js';
+export { RedisRevocationSource } from './redis-source.js';
+export type { RedisRevocationSourceOptions } from './redis-source.js';
+export { revokedEntriesOf } from './store-reload.js';

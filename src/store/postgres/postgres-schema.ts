@@ -163,7 +163,9 @@ export function revocationChannel(prefix: string): string {
  * trigger also NOTIFYs, which PostgreSQL delivers at commit. Frozen: a change is a new version.
  */
 function revocationLogSteps({ tokens, revocationLog, prefix }: PostgresTableNames): string[] {
-  return [
+  // One multi-statement text (no parameters, so the simple protocol runs it in one round trip):
+  // stores connect with short timeouts, and a migration is on their first call's clock.
+  return [[
     `CREATE TABLE ${revocationLog} (
       position bigserial PRIMARY KEY,
       tx bigint NOT NULL DEFAULT txid_current(),
@@ -186,7 +188,7 @@ function revocationLogSteps({ tokens, revocationLog, prefix }: PostgresTableName
       $fn$`,
     `CREATE TRIGGER "${prefix}log_revocation" AFTER INSERT OR UPDATE OF revoked_at ON ${tokens}
       FOR EACH ROW EXECUTE FUNCTION "${prefix}log_revocation"()`,
-  ];
+  ].join(';\n')];
 }
 
 /** Advisory-lock key of the migration step for a prefix (stable across processes). */
