@@ -34,3 +34,5 @@ export { readPostgresRevocationLog, postgresRevocationLog } from './postgres/pos
 export type { PostgresLogRead } from './postgres/postgres-revocation-log.js';
 export { readRedisFeed, redisFeedStream } from './redis/redis-feed.js';
 export type { RedisFeedRead } from './redis/redis-feed.js';
+export { readSqliteRevocationLog } from './sqlite/sqlite-revocation-log.js';
+export type { PositionedEntry } from './positioned-log.js';

@@ -17,3 +17,6 @@ export type { LogFollowerOptions } from './log-follower.js';
 export { RedisRevocationSource } from './redis-source.js';
 export type { RedisRevocationSourceOptions } from './redis-source.js';
 export { revokedEntriesOf } from './store-reload.js';
+export { SqliteRevocationSource } from './sqlite-source.js';
+export type { SqliteRevocationSourceOptions } from './sqlite-source.js';
+export { PositionCursor, DEFAULT_HOLE_TIMEOUT_MS } from './position-cursor.js';
