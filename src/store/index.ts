@@ -36,3 +36,4 @@ export { readRedisFeed, redisFeedStream } from './redis/redis-feed.js';
 export type { RedisFeedRead } from './redis/redis-feed.js';
 export { readSqliteRevocationLog } from './sqlite/sqlite-revocation-log.js';
 export type { PositionedEntry } from './positioned-log.js';
+export { readMySqlRevocationLog } from './mysql/mysql-revocation-log.js';

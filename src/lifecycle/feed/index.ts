@@ -20,3 +20,5 @@ export { revokedEntriesOf } from './store-reload.js';
 export { SqliteRevocationSource } from './sqlite-source.js';
 export type { SqliteRevocationSourceOptions } from './sqlite-source.js';
 export { PositionCursor, DEFAULT_HOLE_TIMEOUT_MS } from './position-cursor.js';
+export { MySqlRevocationSource } from './mysql-source.js';
+export type { MySqlRevocationSourceOptions } from './mysql-source.js';
