@@ -1,9 +1,9 @@
 /**
  * Reading PostgreSQL's revocation log (migration 4) in commit order, for the revocation feed.
  *
- * `position` comes from a sequence, and sequence values commit out of order: a transaction that
- * took position 10 can commit after one that took 11. A reader that kept "the last position I
- * saw" would skip 10 for ever. So the cursor is a transaction horizon instead: the `xmin` of the
+ * A log ordered by a sequence would not do: sequence values commit out of order (a transaction
+ * that took position 10 can commit after one that took 11), so a reader that kept "the last
+ * position I saw" would skip 10 for ever. So the cursor is a transaction horizon instead: the `xmin` of the
  * reading statement's own snapshot, below which every transaction has finished (committed or
  * rolled back). A read returns every visible row with `tx >= cursor`, and the next cursor is that
  * `xmin`: rows of transactions still running are at or above it and will be read once they
@@ -38,7 +38,7 @@ export async function readPostgresRevocationLog(client: ClientBase, prefix: stri
     `SELECT h.horizon::text AS horizon, l.kind, l.key_sort, l.before, l.expires_at
        FROM (SELECT txid_snapshot_xmin(txid_current_snapshot()) AS horizon) h
        LEFT JOIN ${table} l ON l.tx >= $1::bigint
-      ORDER BY l.position`,
+      ORDER BY l.tx`,
     [cursor],
   );
   const entries: RevocationEntry[] = [];

@@ -158,7 +158,7 @@ export function revocationChannel(prefix: string): string {
  * The revocation log: a row for every record that becomes revoked, written by a trigger in the
  * revoking transaction whatever the path (revoke, revokeWhere, add_session's eviction, a record
  * written already revoked). `tx` is the writing transaction's id (`txid_current()`, 64-bit, never
- * wraps): readers advance a horizon of finished transactions rather than trusting `position`,
+ * wraps): readers advance a horizon of finished transactions rather than a sequence position,
  * since sequence values commit out of order (see src/lifecycle/feed/postgres-source.ts). The
  * trigger also NOTIFYs, which PostgreSQL delivers at commit. Frozen: a change is a new version.
  */
@@ -166,8 +166,10 @@ function revocationLogSteps({ tokens, revocationLog, prefix }: PostgresTableName
   // One multi-statement text (no parameters, so the simple protocol runs it in one round trip):
   // stores connect with short timeouts, and a migration is on their first call's clock.
   return [[
+    // No position column: entries are idempotent and commute (a set of ids, cutoffs merged by
+    // max), so readers need no order, only the transaction horizon. Kept lean because stores
+    // migrate on their first call, under that call's timeout.
     `CREATE TABLE ${revocationLog} (
-      position bigserial PRIMARY KEY,
       tx bigint NOT NULL DEFAULT txid_current(),
       kind text NOT NULL,
       key_sort bytea NOT NULL,
@@ -175,7 +177,6 @@ function revocationLogSteps({ tokens, revocationLog, prefix }: PostgresTableName
       expires_at bigint NOT NULL
     )`,
     `CREATE INDEX "${prefix}revocation_log_tx" ON ${revocationLog} (tx)`,
-    `CREATE INDEX "${prefix}revocation_log_expiry" ON ${revocationLog} (expires_at)`,
     `CREATE FUNCTION "${prefix}log_revocation"() RETURNS trigger LANGUAGE plpgsql AS $fn$
       BEGIN
         IF NEW.revoked_at IS NOT NULL AND (TG_OP = 'INSERT' OR OLD.revoked_at IS NULL) THEN
@@ -226,12 +227,18 @@ export async function migratePostgres(
     )`);
     const done = await client.query<{ version: number }>(`SELECT version FROM ${tables.migrations}`);
     const have = new Set(done.rows.map((r) => r.version));
+    // Every pending step and its bookkeeping in one multi-statement text (no parameters, so the
+    // simple protocol runs it in one round trip inside this transaction): a store migrates on its
+    // first call, under that call's timeout, and a fresh schema is several steps.
+    const texts: string[] = [];
     for (const step of migrations) {
       if (have.has(step.version)) continue;
-      for (const statement of step.sql(tables)) await client.query(statement);
-      await client.query(`INSERT INTO ${tables.migrations} (version, name) VALUES ($1, $2)`, [step.version, step.name]);
+      if (!Number.isSafeInteger(step.version)) throw new StoreInputInvalid('migration version must be an integer');
+      texts.push(...step.sql(tables));
+      texts.push(`INSERT INTO ${tables.migrations} (version, name) VALUES (${step.version}, '${step.name.replaceAll("'", "''")}')`);
       applied.push(step.version);
     }
+    if (texts.length > 0) await client.query(texts.join(';\n'));
     await client.query('COMMIT');
   } catch (err) {
     await client.query('ROLLBACK').catch(() => {});
