@@ -179,16 +179,17 @@ function revocationLogSteps({ tokens, revocationLog, prefix }: PostgresTableName
     `CREATE INDEX "${prefix}revocation_log_tx" ON ${revocationLog} (tx)`,
     `CREATE FUNCTION "${prefix}log_revocation"() RETURNS trigger LANGUAGE plpgsql AS $fn$
       BEGIN
-        IF NEW.revoked_at IS NOT NULL AND (TG_OP = 'INSERT' OR OLD.revoked_at IS NULL) THEN
-          INSERT INTO ${revocationLog} (kind, key_sort, before, expires_at)
-            VALUES ('i', NEW.id_sort, NEW.revoked_at, NEW.expires_at);
-          PERFORM pg_notify('${revocationChannel(prefix)}', '');
-        END IF;
+        INSERT INTO ${revocationLog} (kind, key_sort, before, expires_at)
+          VALUES ('i', NEW.id_sort, NEW.revoked_at, NEW.expires_at);
+        PERFORM pg_notify('${revocationChannel(prefix)}', '');
         RETURN NULL;
       END
       $fn$`,
-    `CREATE TRIGGER "${prefix}log_revocation" AFTER INSERT OR UPDATE OF revoked_at ON ${tokens}
-      FOR EACH ROW EXECUTE FUNCTION "${prefix}log_revocation"()`,
+    // WHEN clauses, so an ordinary write never even calls the function.
+    `CREATE TRIGGER "${prefix}log_revocation" AFTER UPDATE OF revoked_at ON ${tokens}
+      FOR EACH ROW WHEN (OLD.revoked_at IS NULL AND NEW.revoked_at IS NOT NULL) EXECUTE FUNCTION "${prefix}log_revocation"()`,
+    `CREATE TRIGGER "${prefix}log_revoked_insert" AFTER INSERT ON ${tokens}
+      FOR EACH ROW WHEN (NEW.revoked_at IS NOT NULL) EXECUTE FUNCTION "${prefix}log_revocation"()`,
   ].join(';\n')];
 }
 
