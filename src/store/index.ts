@@ -28,3 +28,12 @@ export {
 } from './record-codec.js';
 export type { KeysetPosition, ResolvedStoreOptions } from './record-codec.js';
 export type { SweepingStoreOptions } from './store-lifecycle.js';
+export { cutoffOf, entryFromParts, ENTRY_KIND } from './revocation-log.js';
+export type { RevocationEntry } from './revocation-log.js';
+export { readPostgresRevocationLog, postgresRevocationLog } from './postgres/postgres-revocation-log.js';
+export type { PostgresLogRead } from './postgres/postgres-revocation-log.js';
+export { readRedisFeed, redisFeedStream } from './redis/redis-feed.js';
+export type { RedisFeedRead } from './redis/redis-feed.js';
+export { readSqliteRevocationLog } from './sqlite/sqlite-revocation-log.js';
+export type { PositionedEntry } from './positioned-log.js';
+export { readMySqlRevocationLog } from './mysql/mysql-revocation-log.js';

@@ -9,6 +9,7 @@ import { after, before, describe, it } from 'node:test';
 import mysql, { type Pool, type RowDataPacket } from 'mysql2/promise';
 import { CjwtError, StorageError } from '../../src/jose/errors.js';
 import { MySqlTokenStore } from '../../src/store/mysql/mysql.js';
+import { MYSQL_MIGRATIONS } from '../../src/store/mysql/mysql-schema.js';
 import type { TokenRecord } from '../../src/store/types.js';
 import { freePort } from '../support/server-process.js';
 
@@ -37,10 +38,10 @@ describe('MySqlTokenStore (backend specifics)', () => {
     try {
       const stores = pools.map((p) => new MySqlTokenStore({ pool: p, tablePrefix, sweepIntervalMs: 0 }));
       const applied = await Promise.all(stores.map((s) => s.migrate()));
-      assert.deepEqual(applied.flat().sort(), [1], `applied: ${JSON.stringify(applied)}`);
+      assert.deepEqual(applied.flat().sort(), MYSQL_MIGRATIONS.map((m) => m.version), `applied: ${JSON.stringify(applied)}`);
       assert.deepEqual(await stores[0]?.migrate(), []);
       const [rows] = await pool.query<RowDataPacket[]>(`SELECT version FROM \`${tablePrefix}schema_migrations\``);
-      assert.deepEqual(rows.map((r) => Number(r.version)), [1]);
+      assert.deepEqual(rows.map((r) => Number(r.version)), MYSQL_MIGRATIONS.map((m) => m.version));
       await Promise.all(stores.map((s) => s.close()));
     } finally {
       await Promise.all(pools.map((p) => p.end()));

@@ -12,7 +12,7 @@ import { createRequire } from 'node:module';
 import type BetterSqlite3 from 'better-sqlite3';
 import { StorageError, StoreInputInvalid } from '../../src/jose/errors.js';
 import { SqliteTokenStore } from '../../src/store/sqlite/sqlite.js';
-import { SQLITE_SCHEMA_VERSION } from '../../src/store/sqlite/sqlite-schema.js';
+import { SQLITE_MIGRATIONS, SQLITE_SCHEMA_VERSION } from '../../src/store/sqlite/sqlite-schema.js';
 import { runConformanceSuite } from './conformance.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'cjwt-sqlite-'));
@@ -31,7 +31,7 @@ describe('SqliteTokenStore specifics', () => {
     const db = new Driver(path, { readonly: true });
     try {
       const versions = db.prepare('SELECT version FROM schema_migrations ORDER BY version').pluck().all();
-      assert.deepEqual(versions, [SQLITE_SCHEMA_VERSION]);
+      assert.deepEqual(versions, SQLITE_MIGRATIONS.map((m) => m.version));
       assert.equal(db.pragma('journal_mode', { simple: true }), 'wal');
       const indexes = db.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'cjwt_tokens' AND name NOT LIKE 'sqlite_%' ORDER BY name").pluck().all();
       assert.deepEqual(indexes, ['cjwt_tokens_expires', 'cjwt_tokens_family', 'cjwt_tokens_order', 'cjwt_tokens_subject']);
@@ -55,7 +55,7 @@ describe('SqliteTokenStore specifics', () => {
     assert.deepEqual(codes, [0, 0, 0, 0]);
     const db = new Driver(path, { readonly: true });
     try {
-      assert.deepEqual(db.prepare('SELECT version FROM schema_migrations').pluck().all(), [SQLITE_SCHEMA_VERSION]);
+      assert.deepEqual(db.prepare('SELECT version FROM schema_migrations').pluck().all(), SQLITE_MIGRATIONS.map((m) => m.version));
       assert.equal(db.prepare('SELECT COUNT(*) FROM cjwt_tokens').pluck().get(), 4);
     } finally {
       db.close();

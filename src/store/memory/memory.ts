@@ -13,6 +13,7 @@ import {
 } from '../record-codec.js';
 import { callNow, cleanupTime } from '../store-call.js';
 import { lookupable } from '../lookup-key.js';
+import { cutoffOf, type RevocationEntry } from '../revocation-log.js';
 import type {
   AddSessionResult, ConsumeResult, RevokeResult, SessionLimitPolicy, StoreCallOptions, TokenFilter, TokenPage,
   TokenPageResult, TokenRecord, TokenStore,
@@ -102,11 +103,30 @@ export class MemoryTokenStore implements TokenStore {
   readonly #bySubject = new MultiIndex<Entry>();
   readonly #byFamily = new MultiIndex<Entry>();
   readonly #sweeper: BackgroundSweep;
+  readonly #revocationListeners = new Set<(entries: RevocationEntry[]) => void>();
   #closed = false;
 
   constructor(options: MemoryTokenStoreOptions = {}) {
     this.#retentionMs = resolveStoreOptions(options).revocationRetentionMs;
     this.#sweeper = startBackgroundSweep(options.sweepIntervalMs, async () => this.#sweep(Date.now()));
+  }
+
+  /**
+   * Calls `listener` synchronously with every revocation this store makes (the memory backend's
+   * revocation feed); returns the function that unsubscribes. A listener that throws is ignored.
+   */
+  onRevocation(listener: (entries: RevocationEntry[]) => void): () => void {
+    this.#revocationListeners.add(listener);
+    return () => { this.#revocationListeners.delete(listener); };
+  }
+
+  /** Every revoked record still within retention, as feed entries (a feed's initial load). */
+  revokedEntries(now = Date.now()): RevocationEntry[] {
+    const out: RevocationEntry[] = [];
+    for (const entry of this.#byId.values()) {
+      if (entry.revokedAt !== undefined && entry.expiresAt + this.#retentionMs > now) out.push({ type: 'id', id: entry.id, expiresAt: entry.expiresAt });
+    }
+    return out;
   }
 
   /** Number of records held (including expired ones not yet swept). */
@@ -178,6 +198,7 @@ export class MemoryTokenStore implements TokenStore {
     const now = callNow(options);
     entry.revokedAt = now;
     entry.revokedReason = reason;
+    this.#emit([{ type: 'id', id: entry.id, expiresAt: entry.expiresAt }]);
     return { revoked: true, revokedAt: now };
   }
 
@@ -192,15 +213,21 @@ export class MemoryTokenStore implements TokenStore {
     this.#enter('revokeWhere', filter?.subject, options);
     validateFilter(filter);
     const now = callNow(options);
-    let n = 0;
+    const revoked: RevocationEntry[] = [];
+    let latest = now;
     for (const entry of this.#candidates(filter)) {
       if (entry.revokedAt === undefined && this.#matches(entry, filter, now)) {
         entry.revokedAt = now;
         entry.revokedReason = reason;
-        n++;
+        revoked.push({ type: 'id', id: entry.id, expiresAt: entry.expiresAt });
+        latest = Math.max(latest, entry.expiresAt);
       }
     }
-    return n;
+    const cutoff = cutoffOf(filter);
+    if (cutoff?.type === 'subject') revoked.push({ type: 'subject', subject: cutoff.key, before: now, expiresAt: latest });
+    if (cutoff?.type === 'family') revoked.push({ type: 'family', familyId: cutoff.key, before: now, expiresAt: latest });
+    this.#emit(revoked);
+    return revoked.length - (cutoff === undefined ? 0 : 1);
   }
 
   async addSession(record: TokenRecord, max: number, policy: SessionLimitPolicy, options?: StoreCallOptions): Promise<AddSessionResult> {
@@ -220,6 +247,7 @@ export class MemoryTokenStore implements TokenStore {
         old.revokedReason = 'session_limit';
         evicted.push(old.id);
       }
+      this.#emit(evicted.map((id) => ({ type: 'id', id, expiresAt: this.#byId.get(id)?.expiresAt ?? now })));
     }
     this.#insert(entry);
     return { added: true, evicted };
@@ -303,9 +331,18 @@ export class MemoryTokenStore implements TokenStore {
       this.#remove(previous);
     }
     this.#byId.set(entry.id, entry);
+    // A record written already revoked is a revocation too.
+    if (entry.revokedAt !== undefined && previous?.revokedAt === undefined) this.#emit([{ type: 'id', id: entry.id, expiresAt: entry.expiresAt }]);
     if (entry.hash !== undefined) this.#byHash.set(entry.hash, entry);
     this.#bySubject.add(entry.subject, entry);
     if (entry.familyId !== undefined) this.#byFamily.add(entry.familyId, entry);
+  }
+
+  #emit(entries: RevocationEntry[]): void {
+    if (entries.length === 0) return;
+    for (const listener of this.#revocationListeners) {
+      try { listener(entries); } catch { /* a listener never changes the store's outcome */ }
+    }
   }
 
   #remove(entry: Entry): void {

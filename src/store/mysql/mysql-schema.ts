@@ -57,6 +57,31 @@ export const MYSQL_MIGRATIONS: readonly MySqlMigration[] = [
       ) ENGINE=InnoDB`,
     ],
   },
+  {
+    version: 2,
+    name: 'revocation log',
+    // Written by triggers in the revoking transaction whatever the path (revoke, revokeWhere, an
+    // eviction, a record written revoked). AUTO_INCREMENT values can commit out of order; the
+    // feed's reader waits for holes (src/lifecycle/feed/position-cursor.ts).
+    statements: (p) => [
+      `CREATE TABLE IF NOT EXISTS \`${p}revocation_log\` (
+        position BIGINT NOT NULL AUTO_INCREMENT,
+        kind CHAR(1) NOT NULL,
+        entry_key MEDIUMBLOB NOT NULL,
+        before_at DOUBLE NOT NULL,
+        expires_at DOUBLE NOT NULL,
+        PRIMARY KEY (position),
+        KEY expires_at (expires_at)
+      ) ENGINE=InnoDB`,
+      `CREATE TRIGGER IF NOT EXISTS \`${p}log_revocation\` AFTER UPDATE ON \`${p}tokens\` FOR EACH ROW
+        INSERT INTO \`${p}revocation_log\` (kind, entry_key, before_at, expires_at)
+        SELECT 'i', NEW.id, NEW.revoked_at, NEW.expires_at FROM DUAL
+        WHERE OLD.revoked_at IS NULL AND NEW.revoked_at IS NOT NULL`,
+      `CREATE TRIGGER IF NOT EXISTS \`${p}log_revoked_insert\` AFTER INSERT ON \`${p}tokens\` FOR EACH ROW
+        INSERT INTO \`${p}revocation_log\` (kind, entry_key, before_at, expires_at)
+        SELECT 'i', NEW.id, NEW.revoked_at, NEW.expires_at FROM DUAL WHERE NEW.revoked_at IS NOT NULL`,
+    ],
+  },
 ];
 
 const PREFIX_PATTERN = /^[A-Za-z0-9_]{1,40}$/;
@@ -69,9 +94,12 @@ export function assertTablePrefix(prefix: string): void {
 }
 
 /** The table names for a prefix. */
-export function mysqlTables(prefix: string): { tokens: string; sessionLocks: string; migrations: string } {
+export function mysqlTables(prefix: string): { tokens: string; sessionLocks: string; migrations: string; revocationLog: string } {
   assertTablePrefix(prefix);
-  return { tokens: `\`${prefix}tokens\``, sessionLocks: `\`${prefix}session_locks\``, migrations: `\`${prefix}schema_migrations\`` };
+  return {
+    tokens: `\`${prefix}tokens\``, sessionLocks: `\`${prefix}session_locks\``, migrations: `\`${prefix}schema_migrations\``,
+    revocationLog: `\`${prefix}revocation_log\``,
+  };
 }
 
 /**

@@ -19,6 +19,7 @@ import {
   type SqlCondition, type TokenRow,
 } from './mysql-row.js';
 import { mysqlTables, runMySqlMigrations } from './mysql-schema.js';
+import { cutoffOf, ENTRY_KIND } from '../revocation-log.js';
 import { migrateOrClose, startBackgroundSweep, validateSweepInterval, type BackgroundSweep, type SweepingStoreOptions } from '../store-lifecycle.js';
 import {
   callNow, closedError, consumeRefusal, decodeCursor, encodeRecord, hashKey, idKey, matchesFilter,
@@ -236,6 +237,22 @@ export class MySqlTokenStore implements TokenStore {
       const now = callNow(options);
       const condition = filterCondition(filter, now);
       const reasonValue = reason === undefined ? null : bytes(reason);
+      const cutoff = cutoffOf(filter);
+      if (condition.exact && cutoff !== undefined) {
+        // Revoke-all of a subject or family is also one cutoff entry, in the same transaction.
+        const column = cutoff.type === 'subject' ? 'subject_digest' : 'family_digest';
+        const outcome = await inTransaction(conn, abort, async () => {
+          const [result] = await conn.execute<ResultSetHeader>(
+            `UPDATE ${this.#tables.tokens} SET revoked_at = ?, revoked_reason = ? WHERE ${condition.sql} AND revoked_at IS NULL`,
+            [now, reasonValue, ...condition.params]);
+          await conn.execute(
+            `INSERT INTO ${this.#tables.revocationLog} (kind, entry_key, before_at, expires_at)
+             SELECT ?, ?, ?, GREATEST(?, COALESCE(MAX(expires_at), ?)) FROM ${this.#tables.tokens} WHERE ${column} = ?`,
+            [ENTRY_KIND[cutoff.type], bytes(cutoff.key), now, now, now, digest(cutoff.key)]);
+          return { added: true, n: result.affectedRows };
+        });
+        return outcome.n;
+      }
       if (condition.exact) {
         const [result] = await conn.execute<ResultSetHeader>(
           `UPDATE ${this.#tables.tokens} SET revoked_at = ?, revoked_reason = ? WHERE ${condition.sql} AND revoked_at IS NULL`,
@@ -309,6 +326,12 @@ export class MySqlTokenStore implements TokenStore {
         const [result] = await conn.execute<ResultSetHeader>(
           `DELETE FROM ${this.#tables.tokens} WHERE expires_at <= ? LIMIT ${CLEANUP_BATCH}`, [cutoff]);
         removed += result.affectedRows;
+        if (result.affectedRows < CLEANUP_BATCH) break;
+      }
+      // Log entries matter no longer than the revocations they report.
+      while (!abort.aborted) {
+        const [result] = await conn.execute<ResultSetHeader>(
+          `DELETE FROM ${this.#tables.revocationLog} WHERE expires_at <= ? LIMIT ${CLEANUP_BATCH}`, [cutoff]);
         if (result.affectedRows < CLEANUP_BATCH) break;
       }
       return removed;

@@ -19,6 +19,8 @@ export interface PostgresMigration {
 export interface PostgresTableNames {
   tokens: string;
   migrations: string;
+  /** The append-only revocation log the revocation feed reads (migration 4). */
+  revocationLog: string;
   /** Unquoted prefix, for index names. */
   prefix: string;
 }
@@ -31,7 +33,7 @@ const IDENTIFIER = /^[a-z_][a-z0-9_]{0,40}$/;
  */
 export function tableNames(prefix = 'cjwt_'): PostgresTableNames {
   if (typeof prefix !== 'string' || !IDENTIFIER.test(prefix)) throw new StoreInputInvalid('tablePrefix must match /^[a-z_][a-z0-9_]{0,40}$/');
-  return { tokens: `"${prefix}tokens"`, migrations: `"${prefix}schema_migrations"`, prefix };
+  return { tokens: `"${prefix}tokens"`, migrations: `"${prefix}schema_migrations"`, revocationLog: `"${prefix}revocation_log"`, prefix };
 }
 
 /**
@@ -140,7 +142,56 @@ export const POSTGRES_MIGRATIONS: readonly PostgresMigration[] = [
     name: 'add_session keeps revocation and consumption',
     sql: (tables) => [addSessionFunction(tables, true, V3_SET)],
   },
+  {
+    version: 4,
+    name: 'revocation log',
+    sql: (tables) => revocationLogSteps(tables),
+  },
 ];
+
+/** The NOTIFY channel the revocation log trigger signals (an identifier: the prefix is one). */
+export function revocationChannel(prefix: string): string {
+  return `${prefix}revocations`;
+}
+
+/**
+ * The revocation log: a row for every record that becomes revoked, written by a trigger in the
+ * revoking transaction whatever the path (revoke, revokeWhere, add_session's eviction, a record
+ * written already revoked). `tx` is the writing transaction's id (`txid_current()`, 64-bit, never
+ * wraps): readers advance a horizon of finished transactions rather than a sequence position,
+ * since sequence values commit out of order (see src/lifecycle/feed/postgres-source.ts). The
+ * trigger also NOTIFYs, which PostgreSQL delivers at commit. Frozen: a change is a new version.
+ */
+function revocationLogSteps({ tokens, revocationLog, prefix }: PostgresTableNames): string[] {
+  // One multi-statement text (no parameters, so the simple protocol runs it in one round trip):
+  // stores connect with short timeouts, and a migration is on their first call's clock.
+  return [[
+    // No position column: entries are idempotent and commute (a set of ids, cutoffs merged by
+    // max), so readers need no order, only the transaction horizon. Kept lean because stores
+    // migrate on their first call, under that call's timeout.
+    `CREATE TABLE ${revocationLog} (
+      tx bigint NOT NULL DEFAULT txid_current(),
+      kind text NOT NULL,
+      key_sort bytea NOT NULL,
+      before bigint NOT NULL,
+      expires_at bigint NOT NULL
+    )`,
+    `CREATE INDEX "${prefix}revocation_log_tx" ON ${revocationLog} (tx)`,
+    `CREATE FUNCTION "${prefix}log_revocation"() RETURNS trigger LANGUAGE plpgsql AS $fn$
+      BEGIN
+        INSERT INTO ${revocationLog} (kind, key_sort, before, expires_at)
+          VALUES ('i', NEW.id_sort, NEW.revoked_at, NEW.expires_at);
+        PERFORM pg_notify('${revocationChannel(prefix)}', '');
+        RETURN NULL;
+      END
+      $fn$`,
+    // WHEN clauses, so an ordinary write never even calls the function.
+    `CREATE TRIGGER "${prefix}log_revocation" AFTER UPDATE OF revoked_at ON ${tokens}
+      FOR EACH ROW WHEN (OLD.revoked_at IS NULL AND NEW.revoked_at IS NOT NULL) EXECUTE FUNCTION "${prefix}log_revocation"()`,
+    `CREATE TRIGGER "${prefix}log_revoked_insert" AFTER INSERT ON ${tokens}
+      FOR EACH ROW WHEN (NEW.revoked_at IS NOT NULL) EXECUTE FUNCTION "${prefix}log_revocation"()`,
+  ].join(';\n')];
+}
 
 /** Advisory-lock key of the migration step for a prefix (stable across processes). */
 function migrationLockKey(prefix: string): string {
@@ -177,12 +228,18 @@ export async function migratePostgres(
     )`);
     const done = await client.query<{ version: number }>(`SELECT version FROM ${tables.migrations}`);
     const have = new Set(done.rows.map((r) => r.version));
+    // Every pending step and its bookkeeping in one multi-statement text (no parameters, so the
+    // simple protocol runs it in one round trip inside this transaction): a store migrates on its
+    // first call, under that call's timeout, and a fresh schema is several steps.
+    const texts: string[] = [];
     for (const step of migrations) {
       if (have.has(step.version)) continue;
-      for (const statement of step.sql(tables)) await client.query(statement);
-      await client.query(`INSERT INTO ${tables.migrations} (version, name) VALUES ($1, $2)`, [step.version, step.name]);
+      if (!Number.isSafeInteger(step.version)) throw new StoreInputInvalid('migration version must be an integer');
+      texts.push(...step.sql(tables));
+      texts.push(`INSERT INTO ${tables.migrations} (version, name) VALUES (${step.version}, '${step.name.replaceAll("'", "''")}')`);
       applied.push(step.version);
     }
+    if (texts.length > 0) await client.query(texts.join(';\n'));
     await client.query('COMMIT');
   } catch (err) {
     await client.query('ROLLBACK').catch(() => {});

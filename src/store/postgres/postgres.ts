@@ -18,7 +18,8 @@ import {
   READ_COLUMNS, filterCondition, fromSortKey, recordParams, rowToRecord, sortKey, stringKey,
   type TokenRow,
 } from './postgres-row.js';
-import { migratePostgres, tableNames, type PostgresTableNames } from './postgres-schema.js';
+import { migratePostgres, revocationChannel, tableNames, type PostgresTableNames } from './postgres-schema.js';
+import { cutoffOf, ENTRY_KIND } from '../revocation-log.js';
 import { buildStatements, type PostgresStatements } from './postgres-statements.js';
 import { ReadCoalescer } from '../read-coalescer.js';
 import {
@@ -234,11 +235,25 @@ export class PostgresTokenStore implements TokenStore {
     return this.#call('revokeWhere', filter.subject !== undefined ? idKey(filter.subject) : undefined, options, async (db) => {
       const params: unknown[] = [now, reasonParam(reason)];
       const { sql } = filterCondition(filter, now, params);
-      const result = await db.query(
-        `UPDATE ${this.#tables.tokens} SET revoked_at = $1, revoked_reason = $2 WHERE revoked_at IS NULL AND ${sql}`,
+      const update = `UPDATE ${this.#tables.tokens} SET revoked_at = $1, revoked_reason = $2 WHERE revoked_at IS NULL AND ${sql}`;
+      const cutoff = cutoffOf(filter);
+      if (cutoff === undefined) {
+        const result = await db.query(update, params);
+        return result.rowCount ?? 0;
+      }
+      // Revoke-all of a subject or family is also one cutoff entry in the log, written by the
+      // same statement (so in the same transaction) as the per-record revocations.
+      params.push(ENTRY_KIND[cutoff.type], sortKey(cutoff.key));
+      const kind = `$${params.length - 1}`;
+      const key = `$${params.length}`;
+      const { rows } = await db.query<{ n: string }>(
+        `WITH upd AS (${update} RETURNING expires_at),
+         ins AS (INSERT INTO ${this.#tables.revocationLog} (kind, key_sort, before, expires_at)
+           SELECT ${kind}, ${key}, $1, GREATEST($1, COALESCE(max(expires_at), $1)) FROM upd)
+         SELECT count(*) AS n, pg_notify('${revocationChannel(this.#tables.prefix)}', '') AS notified FROM upd`,
         params,
       );
-      return result.rowCount ?? 0;
+      return Number(rows[0]?.n ?? 0);
     });
   }
 
@@ -297,6 +312,8 @@ export class PostgresTokenStore implements TokenStore {
     const at = cleanupTime(now, options);
     return this.#call('cleanup', undefined, options, async (db) => {
       const result = await db.query(`DELETE FROM ${this.#tables.tokens} WHERE expires_at <= $1`, [at - this.#retentionMs]);
+      // Log entries matter no longer than the revocations they report.
+      await db.query(`DELETE FROM ${this.#tables.revocationLog} WHERE expires_at <= $1`, [at - this.#retentionMs]);
       return result.rowCount ?? 0;
     });
   }

@@ -8,6 +8,7 @@ import type { TokenRecord } from '../types.js';
 import type { RedisKeys } from './redis-keys.js';
 import { recordFromHash } from './redis-record.js';
 import type { LuaScript } from './redis-scripts.js';
+import { withFeed } from './redis-feed-scripts.js';
 
 type Evaluator = (sha: string, numKeys: number, ...args: Array<string | number>) => Promise<unknown>;
 
@@ -22,16 +23,23 @@ export class RedisAccess {
   readonly #evalsha: Evaluator;
   readonly #evalLua: Evaluator;
 
-  /** Wraps a client (a `Redis` or a `Cluster`: they share the command API). */
-  constructor(client: Redis, keys: RedisKeys) {
+  readonly #feedMaxLength: number | undefined;
+
+  /**
+   * Wraps a client (a `Redis` or a `Cluster`: they share the command API). With `feedMaxLength`
+   * set, revoking scripts run in their variant that also appends to the revocation feed stream.
+   */
+  constructor(client: Redis, keys: RedisKeys, feedMaxLength?: number) {
     this.client = client;
     this.keys = keys;
+    this.#feedMaxLength = feedMaxLength;
     this.#evalsha = client.evalsha.bind(client) as unknown as Evaluator;
     this.#evalLua = client.eval.bind(client) as unknown as Evaluator;
   }
 
   /** Runs a script by its SHA; after a restart or SCRIPT FLUSH the server no longer knows it, so it is sent once in full. */
-  async eval(script: LuaScript, keys: string[], args: Array<string | number>): Promise<unknown> {
+  async eval(chosen: LuaScript, keys: string[], args: Array<string | number>): Promise<unknown> {
+    const script = this.#feedMaxLength === undefined ? chosen : withFeed(chosen, this.#feedMaxLength);
     try {
       return await this.#evalsha(script.sha, keys.length, ...keys, ...args);
     } catch (err) {

@@ -49,6 +49,11 @@ export function validatePrefix(prefix: unknown): string {
 export class RedisKeys {
   constructor(readonly prefix: string) {}
 
+  /** The revocation feed stream (redis-feed-scripts.ts derives the same name in Lua). */
+  feedStream(): string {
+    return `${this.prefix}{feed}`;
+  }
+
   /** Prefix of every record key of the subject with tag `s`: append the raw id. */
   recordPrefix(s: string): string {
     return `${this.prefix}{s:${s}}:r:`;

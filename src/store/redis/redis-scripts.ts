@@ -5,6 +5,7 @@
  * equality): Lua's `<` uses the server's locale collation.
  */
 import { createHash } from 'node:crypto';
+import { FEED_STUB } from './redis-feed-scripts.js';
 
 /** A script and its SHA-1, for EVALSHA with an EVAL fallback after a server restart. */
 export interface LuaScript {
@@ -37,6 +38,8 @@ local function write_record(rkey, zkey, at)
     if old[2] then redis.call('HSET', rkey, 'ra', old[1], 'rr', old[2]) else redis.call('HSET', rkey, 'ra', old[1]) end
   end
   if old[3] then redis.call('HSET', rkey, 'ca', old[3]) end
+  -- A record written already revoked is a revocation too.
+  if not old[1] and redis.call('HEXISTS', rkey, 'ra') == 1 then feed_revoked(rkey) end
   redis.call('PEXPIREAT', rkey, expire_at)
   redis.call('ZADD', zkey, issued, id)
   local cur = redis.call('PEXPIRETIME', zkey)
@@ -46,7 +49,7 @@ end
 `;
 
 /** KEYS: record, subject index. ARGV: id, issuedAt, expireAtMs, field, value, ... */
-export const WRITE_RECORD = script('write_record', `${WRITE_RECORD_FN}
+export const WRITE_RECORD = script('write_record', `${FEED_STUB}${WRITE_RECORD_FN}
 write_record(KEYS[1], KEYS[2], 1)
 return 1
 `);
@@ -67,6 +70,7 @@ local function revoke_one(rkey, now, has_reason, reason)
   if ra then return {'A', ra} end
   if has_reason == '1' then redis.call('HSET', rkey, 'ra', now, 'rr', reason)
   else redis.call('HSET', rkey, 'ra', now) end
+  feed_revoked(rkey)
   return {'R', now}
 end
 `;
@@ -105,12 +109,12 @@ end
  * KEYS: record. ARGV: now, hasReason ('1'/'0'), reason.
  * Returns {'N'} not found, {'A', revokedAt} already revoked, {'R', now} revoked now.
  */
-export const REVOKE_ONE = script('revoke_one', `${REVOKE_FN}
+export const REVOKE_ONE = script('revoke_one', `${FEED_STUB}${REVOKE_FN}
 return revoke_one(KEYS[1], ARGV[1], ARGV[2], ARGV[3])
 `);
 
 /** Standalone only. KEYS: id pointer. ARGV: key prefix, id, now, hasReason, reason. As REVOKE_ONE. */
-export const REVOKE_VIA_POINTER = script('revoke_via_pointer', `${REVOKE_FN}${POINTER_FN}
+export const REVOKE_VIA_POINTER = script('revoke_via_pointer', `${FEED_STUB}${REVOKE_FN}${POINTER_FN}
 local rkey = pointed_record(KEYS[1], 'i', ARGV[1], ARGV[2])
 if not rkey then return {'N'} end
 return revoke_one(rkey, ARGV[3], ARGV[4], ARGV[5])
@@ -150,6 +154,7 @@ local function evict(rprefix, live, max, now_s)
   local evicted = {}
   for i = 1, #live - max + 1 do
     redis.call('HSET', rprefix .. live[i], 'ra', now_s, 'rr', 'session_limit')
+    feed_revoked(rprefix .. live[i])
     evicted[#evicted + 1] = live[i]
   end
   return evicted
@@ -162,7 +167,7 @@ end
  * Counts the subject's live records of this kind, applies the policy, writes the record.
  * Returns {0, live, existed} when rejected, {1, existed, evicted ids...} when added.
  */
-export const ADD_SESSION = script('add_session', `${WRITE_RECORD_FN}${LIVE_SESSIONS_FN}
+export const ADD_SESSION = script('add_session', `${FEED_STUB}${WRITE_RECORD_FN}${LIVE_SESSIONS_FN}
 local prefix, id, kind = ARGV[1], ARGV[2], ARGV[3]
 local now, max = tonumber(ARGV[4]), tonumber(ARGV[5])
 local existed = redis.call('EXISTS', KEYS[2])
@@ -216,7 +221,7 @@ end
 `;
 
 /** Standalone only: the whole put in one script. Returns 1, or 0 when another record has the hash. */
-export const PUT_LOCAL = script('put_local', `${WRITE_RECORD_FN}${PREPARE_LOCAL_FN}
+export const PUT_LOCAL = script('put_local', `${FEED_STUB}${WRITE_RECORD_FN}${PREPARE_LOCAL_FN}
 if not prepare_local() then return 0 end
 write_record(KEYS[1], KEYS[2], 13)
 return 1
@@ -226,7 +231,7 @@ return 1
  * Standalone only: the whole addSession in one script; the limit is checked before anything is
  * written. Returns {0, live} rejected, {-1} hash conflict, {1, evicted ids...} added.
  */
-export const ADD_SESSION_LOCAL = script('add_session_local', `${WRITE_RECORD_FN}${LIVE_SESSIONS_FN}${PREPARE_LOCAL_FN}
+export const ADD_SESSION_LOCAL = script('add_session_local', `${FEED_STUB}${WRITE_RECORD_FN}${LIVE_SESSIONS_FN}${PREPARE_LOCAL_FN}
 local rprefix = ARGV[1] .. '{s:' .. ARGV[2] .. '}:r:'
 local now, max = tonumber(ARGV[10]), tonumber(ARGV[11])
 local live = live_sessions(KEYS[2], rprefix, ARGV[13], ARGV[9], now)
@@ -246,7 +251,7 @@ return out
  * Revokes every not-yet-revoked record matching the filter (the meaning of matchesFilter);
  * returns how many.
  */
-export const REVOKE_WHERE = script('revoke_where', `
+export const REVOKE_WHERE = script('revoke_where', `${FEED_STUB}
 local zkey, prefix = KEYS[1], ARGV[1]
 local now_s = ARGV[2]
 local now = tonumber(now_s)
@@ -283,6 +288,7 @@ local function matches(v)
   return true
 end
 local count = 0
+local latest = now
 for _, id in ipairs(ids) do
   local rkey = prefix .. id
   local v = redis.call('HMGET', rkey, 's', 'k', 'e', 'ra', 'c', 'f', 'd', 't', 'l')
@@ -291,9 +297,18 @@ for _, id in ipairs(ids) do
   elseif matches(v) then
     if has_reason then redis.call('HSET', rkey, 'ra', now_s, 'rr', reason)
     else redis.call('HSET', rkey, 'ra', now_s) end
+    feed_revoked(rkey)
+    if tonumber(v[3]) > latest then latest = tonumber(v[3]) end
     count = count + 1
   end
 end
+-- A filter naming only a subject or only a family (status 'active' aside) is a cutoff entry.
+local named, only = 0, nil
+for k, val in pairs(flt) do
+  if not (k == 'status' and val == 'active') then named = named + 1; only = k end
+end
+if named == 1 and only == 'subject' and type(flt.subject) == 'string' then feed_cutoff(zkey, 's', flt.subject, now_s, string.format('%d', latest))
+elseif named == 1 and only == 'familyId' and type(flt.familyId) == 'string' then feed_cutoff(zkey, 'f', flt.familyId, now_s, string.format('%d', latest)) end
 return count
 `);
 

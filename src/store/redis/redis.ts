@@ -40,6 +40,7 @@ import {
   KEEP_LIFECYCLE, READ_POINTED, PUT_LOCAL, REVOKE_ONE, REVOKE_VIA_POINTER, REVOKE_WHERE, WRITE_RECORD,
   type LuaScript,
 } from './redis-scripts.js';
+import { DEFAULT_FEED_MAX_LENGTH } from './redis-feed-scripts.js';
 
 /** Options of `new RedisTokenStore(...)`. */
 export interface RedisTokenStoreOptions extends SweepingStoreOptions {
@@ -49,6 +50,12 @@ export interface RedisTokenStoreOptions extends SweepingStoreOptions {
   prefix?: string;
   /** Quit the client in `close()` (default false; `connect()` sets it). */
   closeClient?: boolean;
+  /**
+   * The revocation feed stream `<prefix>{feed}` (single server only): every revoking script also
+   * appends to it, capped near `maxLength` entries (default 100,000). `false` turns it off.
+   * A cluster has no feed stream: one script cannot write the record's slot and the stream's.
+   */
+  revocationFeed?: boolean | { maxLength?: number };
 }
 
 /** Options of {@link RedisTokenStore.connect}. */
@@ -60,6 +67,12 @@ export interface RedisConnectOptions extends SweepingStoreOptions {
   redisOptions?: RedisOptions;
   /** Extra ioredis Cluster options. */
   clusterOptions?: ClusterOptions;
+  /**
+   * The revocation feed stream `<prefix>{feed}` (single server only): every revoking script also
+   * appends to it, capped near `maxLength` entries (default 100,000). `false` turns it off.
+   * A cluster has no feed stream: one script cannot write the record's slot and the stream's.
+   */
+  revocationFeed?: boolean | { maxLength?: number };
 }
 
 const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
@@ -132,7 +145,9 @@ export class RedisTokenStore implements TokenStore {
     // Cluster and Redis share the command API; the narrower type keeps overloads callable.
     this.#client = options.client as unknown as Redis;
     this.#cluster = (options.client as { isCluster?: boolean }).isCluster === true;
-    this.#redis = new RedisAccess(this.#client, this.#keys);
+    const feed = options.revocationFeed ?? true;
+    const feedMaxLength = this.#cluster || feed === false ? undefined : (feed === true ? undefined : feed.maxLength) ?? DEFAULT_FEED_MAX_LENGTH;
+    this.#redis = new RedisAccess(this.#client, this.#keys, feedMaxLength);
     this.#writer = new RedisRecordWriter(this.#redis, this.#retentionMs, this.#timeoutMs);
     this.#closeClient = options.closeClient === true;
     // Removes index entries as well as records past retention.

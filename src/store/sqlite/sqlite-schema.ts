@@ -40,6 +40,33 @@ export const SQLITE_MIGRATIONS: readonly SqliteMigration[] = [
       CREATE INDEX cjwt_tokens_order ON cjwt_tokens (issued_at, id);
     `,
   },
+  {
+    version: 2,
+    name: 'revocation log',
+    // Written by triggers in the revoking transaction whatever the path (revoke, revokeWhere,
+    // an eviction, a record written revoked). SQLite has one writer at a time, so positions
+    // become visible in order; the feed reader still tolerates holes (rolled-back inserts).
+    sql: `
+      CREATE TABLE cjwt_revocation_log (
+        position INTEGER PRIMARY KEY AUTOINCREMENT,
+        kind TEXT NOT NULL,
+        key TEXT NOT NULL,
+        before INTEGER NOT NULL,
+        expires_at INTEGER NOT NULL
+      );
+      CREATE INDEX cjwt_revocation_log_expires ON cjwt_revocation_log (expires_at);
+      CREATE TRIGGER cjwt_log_revocation AFTER UPDATE OF revoked_at ON cjwt_tokens
+        WHEN OLD.revoked_at IS NULL AND NEW.revoked_at IS NOT NULL
+      BEGIN
+        INSERT INTO cjwt_revocation_log (kind, key, before, expires_at) VALUES ('i', NEW.id, NEW.revoked_at, NEW.expires_at);
+      END;
+      CREATE TRIGGER cjwt_log_revoked_insert AFTER INSERT ON cjwt_tokens
+        WHEN NEW.revoked_at IS NOT NULL
+      BEGIN
+        INSERT INTO cjwt_revocation_log (kind, key, before, expires_at) VALUES ('i', NEW.id, NEW.revoked_at, NEW.expires_at);
+      END;
+    `,
+  },
 ];
 
 /** The newest schema version this code knows. */

@@ -23,6 +23,7 @@ import type {
   AddSessionResult, ConsumeResult, RevokeResult, SessionLimitPolicy, StoreCallOptions, TokenFilter, TokenPage,
   TokenPageResult, TokenRecord, TokenStore,
 } from '../types.js';
+import { cutoffOf, ENTRY_KIND } from '../revocation-log.js';
 
 type Db = BetterSqlite3.Database;
 type Statement = BetterSqlite3.Statement;
@@ -180,6 +181,18 @@ export class SqliteTokenStore implements TokenStore {
     return this.#run('revokeWhere', filter.subject, () => {
       const where = sqliteCondition(filter, now, now - this.#retentionMs);
       const setRevoked = `UPDATE ${T} SET revoked_at = ?, revoked_reason = ? WHERE`;
+      const cutoff = cutoffOf(filter);
+      if (cutoff !== undefined) {
+        // Revoke-all of a subject or family is also one cutoff entry, in the same transaction.
+        return this.#db.transaction(() => {
+          const n = this.#stmt(`${setRevoked} ${where.sql} AND revoked_at IS NULL`).run(now, reason ?? null, ...where.params).changes;
+          const column = cutoff.type === 'subject' ? 'subject' : 'family_id';
+          this.#stmt(`INSERT INTO cjwt_revocation_log (kind, key, before, expires_at)
+            SELECT ?, ?, ?, max(?, coalesce(max(expires_at), ?)) FROM ${T} WHERE ${column} = ?`)
+            .run(ENTRY_KIND[cutoff.type], cutoff.key, now, now, now, cutoff.key);
+          return n;
+        }).immediate();
+      }
       if (where.exact) {
         return this.#stmt(`${setRevoked} ${where.sql} AND revoked_at IS NULL`).run(now, reason ?? null, ...where.params).changes;
       }
@@ -275,6 +288,8 @@ export class SqliteTokenStore implements TokenStore {
   }
 
   #cleanup(now: number): number {
+    // Log entries matter no longer than the revocations they report.
+    this.#stmt('DELETE FROM cjwt_revocation_log WHERE expires_at <= ?').run(now - this.#retentionMs);
     return this.#stmt(`DELETE FROM ${T} WHERE expires_at <= ?`).run(now - this.#retentionMs).changes;
   }
 
