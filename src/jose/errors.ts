@@ -202,3 +202,25 @@ export class KeyStorageError extends CjwtError {
 export class ChunkInvalid extends TokenError {
   constructor(message = 'token chunks are missing, reordered or altered') { super('ERR_CHUNK_INVALID', message); }
 }
+
+/**
+ * A refresh token that was already exchanged was presented again (RFC 9700 §4.14.2): the whole
+ * family (every refresh and access token of that login) has been revoked. `revoked` is how many
+ * records this detection revoked (0 when the family was already dead).
+ */
+export class RefreshTokenReused extends TokenError {
+  /** The family (login session) that was revoked. */
+  readonly familyId: string | undefined;
+  /** Records revoked by this detection. */
+  readonly revoked: number;
+  constructor(familyId: string | undefined, revoked: number) {
+    super('ERR_REFRESH_TOKEN_REUSED', 'refresh token was already used; its session has been revoked');
+    this.familyId = familyId;
+    this.revoked = revoked;
+  }
+}
+
+/** The refresh family (one login session) has passed its absolute lifetime: the user must log in again. */
+export class RefreshFamilyExpired extends TokenError {
+  constructor(message = 'the login session has reached its maximum lifetime') { super('ERR_FAMILY_EXPIRED', message); }
+}

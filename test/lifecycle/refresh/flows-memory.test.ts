@@ -1,0 +1,4 @@
+/** TokenPairIssuer flows on the memory store. */
+import { runRefreshFlows } from './flows.js';
+
+runRefreshFlows('memory');
