@@ -224,3 +224,51 @@ export class RefreshTokenReused extends TokenError {
 export class RefreshFamilyExpired extends TokenError {
   constructor(message = 'the login session has reached its maximum lifetime') { super('ERR_FAMILY_EXPIRED', message); }
 }
+
+/** The token was revoked (by id); it must not be accepted. */
+export class TokenRevoked extends TokenError {
+  constructor(message = 'token has been revoked') { super('ERR_TOKEN_REVOKED', message); }
+}
+
+/** A revocation found the token already revoked (the second of two revocations, or of two refreshes). */
+export class TokenAlreadyRevoked extends TokenError {
+  constructor(message = 'token is already revoked') { super('ERR_TOKEN_ALREADY_REVOKED', message); }
+}
+
+/** A new session was refused: the user already has `live` sessions of at most `max`. */
+export class MaxSessionsExceeded extends TokenError {
+  /** Live sessions the user had when the login was refused. */
+  readonly live: number;
+  /** The configured maximum. */
+  readonly max: number;
+  constructor(live: number, max: number) {
+    super('ERR_MAX_SESSIONS_EXCEEDED', `maximum concurrent sessions exceeded (${live} live, max ${max})`);
+    this.live = live;
+    this.max = max;
+  }
+}
+
+/** The operation needs a token store (revocation, tracking, session limits) and none is configured. */
+export class NoRevocationStore extends TokenError {
+  constructor(message = 'no revocation store configured') { super('ERR_NO_REVOCATION_STORE', message); }
+}
+
+/** One rule of a validation chain that a token's claims failed. */
+export interface ValidationFailure {
+  /** The rule's name, e.g. `issuer`, `audience`, `scope`, `expiry`, or a custom rule's name. */
+  rule: string;
+  /** Stable code of the failure, e.g. `ERR_JWT_EXPIRED`, `ERR_INSUFFICIENT_SCOPE`. */
+  code: string;
+  /** Safe to log: names claims and rules, never carries the token. */
+  message: string;
+}
+
+/** Claims failed one or more rules of a validation chain; `failures` lists every one. */
+export class ValidationFailed extends TokenError {
+  /** Every failed rule, in the chain's order. */
+  readonly failures: readonly ValidationFailure[];
+  constructor(failures: readonly ValidationFailure[]) {
+    super('ERR_VALIDATION_FAILED', `token failed validation: ${failures.map((f) => `${f.rule} (${f.code})`).join(', ')}`);
+    this.failures = failures;
+  }
+}

@@ -9,6 +9,9 @@ import type { JWTClaims } from '../jose/jwt.js';
 import type { JWK } from '../jose/keys.js';
 import type { KeyRing } from '../keys/key-ring.js';
 import type { AuditLogOptions } from '../lifecycle/audit.js';
+import type { ClaimsCache, ClaimsCacheOptions } from '../lifecycle/claims-cache.js';
+import type { TokenEvents } from '../lifecycle/events.js';
+import type { SessionLimitPolicy, TokenDevice, TokenStore } from '../store/index.js';
 
 /** A signing key as the manager accepts it: a `KeyObject`, a PEM string, a JWK, or HMAC secret bytes. */
 export type KeyInput = KeyObject | string | JWK | Uint8Array;
@@ -75,6 +78,26 @@ export interface JWTManagerConfig {
   now?: () => number;
   /** Issue and accept only encrypted (nested JWE) tokens. Default: none, tokens are plain JWS. */
   encryption?: TokenEncryptionConfig;
+  /**
+   * Token store for revocation, session tracking and session limits. With a store,
+   * `verifyToken` asks it whether the token's `jti` is revoked (a store failure rejects with
+   * StorageError, never resolves valid) and tokens without `jti` are refused. Default: none, the
+   * stateless path.
+   */
+  store?: TokenStore;
+  /** Record every issued token as a session of its subject (needs `store`). Default false. */
+  trackUserTokens?: boolean;
+  /** Most live sessions per user (needs `store`; implies tracking). Default 0 = unlimited. */
+  maxUserSessions?: number;
+  /** At the limit: refuse the login (`ERR_MAX_SESSIONS_EXCEEDED`) or revoke the oldest session. Default `'reject'`. */
+  sessionLimitPolicy?: SessionLimitPolicy;
+  /** Event emitter to publish on (share one between managers). Default: a new one per manager. */
+  events?: TokenEvents;
+  /**
+   * Cache verified claims by the token's SHA-256 (see ClaimsCache): a `ClaimsCache` (shareable),
+   * its options, or true for the defaults. Revocation is still checked on every hit. Default none.
+   */
+  claimsCache?: ClaimsCache | ClaimsCacheOptions | boolean;
 }
 
 /** Constructor input: the configuration plus a key or a key ring (neither: a key is generated). */
@@ -99,6 +122,8 @@ export interface GenerateTokenOptions {
   jwtId?: string;
   /** Further claims; registered claim names are refused here. */
   customClaims?: Record<string, unknown>;
+  /** Device facts recorded with the session when the manager tracks sessions (never put into the token). */
+  device?: TokenDevice;
 }
 
 /** An issued token. */
