@@ -23,6 +23,8 @@ export interface ResolvedServiceConfig {
   refreshTtlSeconds: number;
   maxUserSessions: number;
   sessionLimitPolicy: SessionLimitPolicy;
+  /** Milliseconds a just-rotated refresh token may be retried for the same successor (0: any reuse revokes). */
+  reuseGraceMs: number;
   /** 32 bytes, hex or base64url; default: `<dataDir>/master.key`. */
   masterKey: string | undefined;
   /** Users file; default `<dataDir>/users.json`. */
@@ -58,6 +60,7 @@ export const DEFAULT_CONFIG: ResolvedServiceConfig = {
   refreshTtlSeconds: 30 * 86400,
   maxUserSessions: 0,
   sessionLimitPolicy: 'reject',
+  reuseGraceMs: 0,
   masterKey: undefined,
   usersFile: undefined,
   rateLimitMax: 20,
@@ -72,7 +75,7 @@ export const DEFAULT_CONFIG: ResolvedServiceConfig = {
 type Kind = 'string' | 'int' | 'list' | 'bool';
 const FIELDS: Record<keyof ResolvedServiceConfig, Kind> = {
   host: 'string', port: 'int', dataDir: 'string', store: 'string', issuer: 'string', audiences: 'list', algorithm: 'string',
-  accessTtlSeconds: 'int', refreshTtlSeconds: 'int', maxUserSessions: 'int', sessionLimitPolicy: 'string', masterKey: 'string',
+  accessTtlSeconds: 'int', refreshTtlSeconds: 'int', maxUserSessions: 'int', sessionLimitPolicy: 'string', reuseGraceMs: 'int', masterKey: 'string',
   usersFile: 'string', rateLimitMax: 'int', rateLimitWindowMs: 'int', bodyLimit: 'int', corsOrigins: 'list', logLevel: 'string',
   trustProxy: 'bool', shutdownTimeoutMs: 'int',
 };

@@ -2,8 +2,6 @@
  * The service's error replies: an OAuth-style `error`, cjwt's stable `code`, and a description
  * that never repeats request data (tokens, passwords).
  */
-import { TokenError } from '../jose/errors.js';
-
 /** An error a route throws to answer with a given status and body. */
 export class HttpError extends Error {
   readonly statusCode: number;
@@ -19,16 +17,6 @@ export class HttpError extends Error {
   /** The cjwt code of the reply (for metrics). */
   get code(): string {
     return this.body.code as string;
-  }
-}
-
-/** The subject already has `live` sessions, the most allowed (seed 001's 429). */
-export class MaxSessionsExceeded extends TokenError {
-  /** Live sessions of the subject when the login was refused. */
-  readonly live: number;
-  constructor(live: number) {
-    super('ERR_MAX_SESSIONS_EXCEEDED', 'too many active sessions');
-    this.live = live;
   }
 }
 

@@ -10,7 +10,7 @@ import type { KeyRing } from '../keys/index.js';
 import { TokenEvents } from '../lifecycle/events.js';
 import { createTokenStore, type TokenStore } from '../store/index.js';
 import { Accounts, type Authenticate, type InitialCredentials } from './accounts.js';
-import { SessionAuthority } from './authority.js';
+import { deriveLifecycleSecret, SessionAuthority } from './authority.js';
 import { resolveServiceConfig, type ResolvedServiceConfig, type TokenServiceConfig } from './config.js';
 import type { ServiceContext } from './context.js';
 import { ensureDataDir, loadMasterKey, PersistedKeyRing } from './data-dir.js';
@@ -97,6 +97,7 @@ export async function createTokenService(options: TokenServiceOptions = {}): Pro
   const authority = new SessionAuthority({
     store, ring: () => keys.ring, issuer, audiences: config.audiences, accessTtlSeconds: config.accessTtlSeconds,
     refreshTtlSeconds: config.refreshTtlSeconds, maxUserSessions: config.maxUserSessions, sessionLimitPolicy: config.sessionLimitPolicy, events,
+    reuseGraceMs: config.reuseGraceMs, secret: deriveLifecycleSecret(masterKey),
     // A kid we do not know may be another process's rotation: re-read the key file, at most once a second.
     onUnknownKey: async () => {
       if (Date.now() - lastReload < 1000) return false;

@@ -18,7 +18,7 @@ export function registerApiRoutes(app: FastifyInstance, ctx: ServiceContext): vo
   app.get('/api/profile', { preHandler: profile }, async (request) => {
     const auth = request.auth!;
     const c = auth.claims;
-    return { sub: auth.subject, scope: auth.scopes.join(' '), session_id: c.fid, client_id: c.client_id, exp: c.exp, iat: c.iat, active_sessions: await ctx.authority.sessionCount(auth.subject!) };
+    return { sub: auth.subject, scope: auth.scopes.join(' '), session_id: c.sid, client_id: c.client_id, exp: c.exp, iat: c.iat, active_sessions: await ctx.authority.sessionCount(auth.subject!) };
   });
 
   app.get('/api/sessions', { preHandler: sessions }, async (request) => {
@@ -27,8 +27,9 @@ export function registerApiRoutes(app: FastifyInstance, ctx: ServiceContext): vo
     return {
       active_sessions: list.length,
       sessions: list.map((s) => ({
-        id: s.id, current: s.id === auth.claims.fid, created_at: new Date(s.issuedAt).toISOString(), expires_at: new Date(s.expiresAt).toISOString(),
-        client_id: s.clientId, scope: s.scope?.join(' '), device: s.device ?? {},
+        id: s.familyId, current: s.familyId === auth.claims.sid, created_at: new Date(s.issuedAt).toISOString(),
+        last_refreshed_at: s.lastRefreshedAt === undefined ? null : new Date(s.lastRefreshedAt).toISOString(), refresh_count: s.refreshCount,
+        expires_at: new Date(s.familyExpiresAt).toISOString(), client_id: s.clientId, scope: s.scope?.join(' '), device: s.device ?? {},
       })),
     };
   });

@@ -2,13 +2,14 @@
  * `POST /issue` and `POST /verify` with seed 002's bodies. `/issue` mints a session for any
  * subject, so it requires a client (HTTP Basic) holding the `issue` permission; `/verify`
  * checks an access token (signature, issuer, audience, expiry, revocation) or a refresh token
- * (known, live, unused).
+ * (known, live, unused). The seed's TTL fields are validated; tokens get the service's configured
+ * lifetimes (one rotation policy per service).
  */
 import type { FastifyInstance } from 'fastify';
-import { tokenHash } from '../authority.js';
+import { liveCountOf, tokenHash } from '../authority.js';
 import { requireClient } from '../client-auth.js';
 import type { ServiceContext } from '../context.js';
-import { HttpError, invalidRequest, MaxSessionsExceeded } from '../errors.js';
+import { HttpError, invalidRequest } from '../errors.js';
 import { issueBody, verifyBody } from '../schemas.js';
 
 interface IssueBody {
@@ -48,9 +49,6 @@ export function registerSeedTokenRoutes(app: FastifyInstance, ctx: ServiceContex
           subject, clientId: body.client_id ?? client.id, scope: body.scope ?? [],
           device: body.device_id === undefined ? { ip: request.ip } : { id: body.device_id, ip: request.ip },
           claims: body.uid === undefined ? {} : { uid: body.uid },
-          ...(body.aud === undefined ? {} : { audience: body.aud }),
-          ...(body.access_ttl_minutes === undefined ? {} : { accessTtlSeconds: body.access_ttl_minutes * 60 }),
-          ...(body.refresh_ttl_days === undefined ? {} : { refreshTtlSeconds: body.refresh_ttl_days * 86400 }),
         });
         // The seed names its fields access_jwe/refresh_jwe; the OAuth names come along for clients that expect them.
         return {
@@ -59,9 +57,8 @@ export function registerSeedTokenRoutes(app: FastifyInstance, ctx: ServiceContex
           expires_at: Math.floor(pair.accessExpiresAt / 1000), refresh_expires_at: Math.floor(pair.refreshExpiresAt / 1000), session_id: pair.familyId,
         };
       } catch (err) {
-        if (err instanceof MaxSessionsExceeded) {
-          throw new HttpError(429, 'max_sessions_exceeded', 'ERR_MAX_SESSIONS_EXCEEDED', 'too many active sessions', { active_sessions: err.live });
-        }
+        const live = liveCountOf(err);
+        if (live !== undefined) throw new HttpError(429, 'max_sessions_exceeded', 'ERR_MAX_SESSIONS_EXCEEDED', 'too many active sessions', { active_sessions: live });
         throw err;
       }
     });
@@ -80,7 +77,7 @@ export function registerSeedTokenRoutes(app: FastifyInstance, ctx: ServiceContex
         if (record.expiresAt <= now) return reply.code(401).send({ valid: false, error: 'invalid_token', code: 'ERR_TOKEN_EXPIRED' });
         return { valid: true, claims: { sub: record.subject, fid: record.familyId, exp: Math.floor(record.expiresAt / 1000), iat: Math.floor(record.issuedAt / 1000), client_id: record.clientId, scope: record.scope?.join(' ') } };
       }
-      const result = await ctx.authority.verifyToken(body.token, body.aud);
+      const result = await ctx.authority.verifyToken(body.token);
       if (!result.valid) return reply.code(401).send({ valid: false, error: 'invalid_token', code: result.error.code });
       return { valid: true, claims: result.claims };
     });

@@ -5,18 +5,18 @@
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { isCjwtError } from '../../jose/errors.js';
-import type { TokenPair } from '../authority.js';
+import { liveCountOf, type TokenPair } from '../authority.js';
 import type { ServiceContext } from '../context.js';
-import { HttpError, invalidGrant, invalidRequest, MaxSessionsExceeded } from '../errors.js';
+import { HttpError, invalidGrant, invalidRequest } from '../errors.js';
 import { loginBody, logoutBody, tokenBody } from '../schemas.js';
 
 /** The RFC 6749 §5.1 token response. */
-export function tokenResponse(pair: TokenPair): Record<string, unknown> {
+export function tokenResponse(pair: TokenPair, scope: string | undefined): Record<string, unknown> {
   const now = Date.now();
   return {
     access_token: pair.accessToken, token_type: 'Bearer', expires_in: Math.max(0, Math.round((pair.accessExpiresAt - now) / 1000)),
     refresh_token: pair.refreshToken, refresh_expires_in: Math.max(0, Math.round((pair.refreshExpiresAt - now) / 1000)),
-    scope: pair.scope.join(' '), session_id: pair.familyId,
+    ...(scope === undefined ? {} : { scope }), session_id: pair.familyId,
   };
 }
 
@@ -57,10 +57,11 @@ export function registerSessionRoutes(app: FastifyInstance, ctx: ServiceContext)
           subject: user.subject, scope, device: deviceOf(request, body.device_id), ...(body.client_id === undefined ? {} : { clientId: body.client_id }),
         });
         const activeSessions = await ctx.authority.sessionCount(user.subject);
-        return reply.send({ ...tokenResponse(pair), active_sessions: activeSessions });
+        return reply.send({ ...tokenResponse(pair, scope.join(' ')), active_sessions: activeSessions });
       } catch (err) {
-        if (err instanceof MaxSessionsExceeded) {
-          throw new HttpError(429, 'max_sessions_exceeded', 'ERR_MAX_SESSIONS_EXCEEDED', 'too many active sessions; log out from another device', { active_sessions: err.live });
+        const live = liveCountOf(err);
+        if (live !== undefined) {
+          throw new HttpError(429, 'max_sessions_exceeded', 'ERR_MAX_SESSIONS_EXCEEDED', 'too many active sessions; log out from another device', { active_sessions: live });
         }
         throw err;
       }
@@ -76,7 +77,7 @@ export function registerSessionRoutes(app: FastifyInstance, ctx: ServiceContext)
     const refreshToken = body.refresh_token;
     return ctx.timed('refresh', async () => {
       try {
-        return tokenResponse(await ctx.authority.refreshTokens(refreshToken));
+        return tokenResponse(await ctx.authority.refreshTokens(refreshToken), undefined);
       } catch (err) {
         if (isCjwtError(err) && err.code !== 'ERR_STORAGE') throw invalidGrant(err.code, err.message);
         throw err;
