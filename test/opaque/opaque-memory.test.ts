@@ -45,6 +45,15 @@ describe('OpaqueTokenManager options and requests', () => {
     await manager.close();
   });
 
+  it('requiredScopes that is not an array of strings is a typed error, not a TypeError', async () => {
+    const manager = new OpaqueTokenManager();
+    const { token } = await manager.generateToken({ userId: 'u', scope: ['read'] });
+    for (const requiredScopes of ['read', [1], {}]) {
+      await assert.rejects(manager.validateToken({ token, requiredScopes: requiredScopes as never }), { code: 'ERR_STORE_INVALID_INPUT' });
+    }
+    await manager.close();
+  });
+
   it('close(): an owned store is closed, every call then rejects with StorageError; a given store stays open', async () => {
     const owned = new OpaqueTokenManager();
     const { token } = await owned.generateToken({ userId: 'u' });
