@@ -7,8 +7,10 @@ import { Command, CommanderError } from 'commander';
 import { registerDecode } from './decode.js';
 import { registerDecrypt } from './decrypt.js';
 import { registerEncrypt } from './encrypt.js';
+import { registerHashPassword } from './hash-password.js';
 import { EXIT_OK, EXIT_USAGE } from './io.js';
 import { registerKeygen } from './keygen.js';
+import { registerServe } from './serve.js';
 import { registerSign } from './sign.js';
 import { registerVerify } from './verify.js';
 
@@ -27,6 +29,8 @@ function buildProgram(): Command {
   registerDecode(program);
   registerEncrypt(program);
   registerDecrypt(program);
+  registerServe(program);
+  registerHashPassword(program);
   return program;
 }
 

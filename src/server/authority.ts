@@ -1,0 +1,157 @@
+/**
+ * The service's token lifecycle: the lifecycle layer's TokenPairIssuer (access JWTs from a
+ * JWTManager over the service's KeyRing, opaque refresh tokens with atomic rotation and reuse
+ * detection, session limits) behind the few calls the routes make. The issuer and manager are
+ * rebuilt when the key ring is replaced (another process rotated) or the issuer URL becomes known.
+ */
+import { createHash, hkdfSync } from 'node:crypto';
+import { isCjwtError, TokenError } from '../jose/errors.js';
+import { JWTManager, type VerifyTokenResult } from '../jwt/index.js';
+import type { KeyRing } from '../keys/index.js';
+import type { TokenEvents } from '../lifecycle/events.js';
+import { TokenPairIssuer, type IssueTokenPairInput, type RefreshSession, type TokenPair } from '../lifecycle/refresh/index.js';
+import type { SessionLimitPolicy, TokenStore } from '../store/index.js';
+
+/** Settings of a {@link SessionAuthority}. */
+export interface SessionAuthorityOptions {
+  store: TokenStore;
+  /** Returns the current signing ring (it may be replaced after a rotation elsewhere). */
+  ring: () => KeyRing;
+  issuer: string;
+  /** Audiences of access tokens (issued with all of them; verification accepts any). */
+  audiences: string[];
+  accessTtlSeconds: number;
+  refreshTtlSeconds: number;
+  /** 0: unlimited. */
+  maxUserSessions: number;
+  sessionLimitPolicy: SessionLimitPolicy;
+  /** Retry window of a just-rotated refresh token (0: every reuse revokes the session). */
+  reuseGraceMs: number;
+  /** 32+ bytes shared by every server of the service (derived from the master key). */
+  secret: Uint8Array;
+  events?: TokenEvents;
+  /** Called when a token names a kid the ring does not know (another process may have rotated); true when the ring changed. */
+  onUnknownKey?: () => Promise<boolean>;
+}
+
+export type { TokenPair, RefreshSession };
+
+/** SHA-256 (base64url) of a token: what the store keeps instead of the token. */
+export function tokenHash(token: string): string {
+  return createHash('sha256').update(token).digest('base64url');
+}
+
+/** True when the text has the shape of a compact JWS (three segments). */
+export function looksLikeJWT(token: string): boolean {
+  return token.split('.').length === 3;
+}
+
+/** Derives the lifecycle secret from the master key, so every process on one data directory agrees. */
+export function deriveLifecycleSecret(masterKey: Uint8Array): Uint8Array {
+  return new Uint8Array(hkdfSync('sha256', masterKey, new Uint8Array(0), 'cjwt service refresh tokens', 32));
+}
+
+/** The session and token lifecycle the service's endpoints call. */
+export class SessionAuthority {
+  private readonly options: SessionAuthorityOptions;
+  private built: { ring: KeyRing; issuer: string; jwt: JWTManager; pairs: TokenPairIssuer } | undefined;
+
+  constructor(options: SessionAuthorityOptions) {
+    this.options = options;
+  }
+
+  /** Sets the issuer once the listening address is known (port 0). */
+  setIssuer(issuer: string): void {
+    this.options.issuer = issuer;
+  }
+
+  /** The store sessions live in. */
+  get store(): TokenStore {
+    return this.options.store;
+  }
+
+  /** The JWT manager and pair issuer for the current ring and issuer, built once per change. */
+  private parts(): { jwt: JWTManager; pairs: TokenPairIssuer } {
+    const ring = this.options.ring();
+    const o = this.options;
+    if (this.built === undefined || this.built.ring !== ring || this.built.issuer !== o.issuer) {
+      const jwt = JWTManager.withKeyRing(ring, {
+        issuer: o.issuer, audience: o.audiences.length === 1 ? o.audiences[0]! : o.audiences, typ: 'at+jwt', metrics: false, audit: false,
+      });
+      const pairs = new TokenPairIssuer({
+        jwt, store: o.store, accessTtl: o.accessTtlSeconds, refreshTtl: o.refreshTtlSeconds, maxUserSessions: o.maxUserSessions,
+        sessionLimitPolicy: o.sessionLimitPolicy, reuseGraceMs: o.reuseGraceMs, secret: o.secret, ...(o.events === undefined ? {} : { events: o.events }),
+      });
+      this.built = { ring, issuer: o.issuer, jwt, pairs };
+    }
+    return this.built;
+  }
+
+  /**
+   * Opens a session and issues its first pair.
+   * @throws {TokenError} `ERR_MAX_SESSIONS_EXCEEDED` (with `live`) past `maxUserSessions` with the `reject` policy.
+   */
+  issueTokenPair(input: IssueTokenPairInput): Promise<TokenPair> {
+    return this.parts().pairs.issueTokenPair(input);
+  }
+
+  /**
+   * Spends a refresh token and issues the next pair of its session.
+   * @throws {TokenError} `ERR_REFRESH_TOKEN_REUSED` (the session is then revoked), `ERR_TOKEN_MALFORMED`,
+   * `ERR_TOKEN_NOT_FOUND`, `ERR_TOKEN_EXPIRED`, `ERR_TOKEN_REVOKED`, `ERR_FAMILY_EXPIRED`.
+   */
+  refreshTokens(refreshToken: string): Promise<TokenPair> {
+    return this.parts().pairs.refreshTokens(refreshToken);
+  }
+
+  /** Verifies an access token: signature, issuer, audience, expiry, then its record in the store. */
+  async verifyToken(token: string): Promise<VerifyTokenResult> {
+    const result = await this.parts().pairs.verifyAccessToken(token);
+    if (!result.valid && result.error.code === 'ERR_JWKS_NO_MATCHING_KEY' && this.options.onUnknownKey !== undefined && (await this.options.onUnknownKey())) {
+      return this.parts().pairs.verifyAccessToken(token);
+    }
+    return result;
+  }
+
+  /**
+   * Ends the session an access or refresh token belongs to; resolves to the number of records
+   * revoked, 0 when the token is unknown, invalid or its session already ended.
+   */
+  async logout(token: string): Promise<number> {
+    try {
+      return (await this.parts().pairs.logout(token)).revoked;
+    } catch (err) {
+      if (isCjwtError(err) && err.code !== 'ERR_STORAGE') return 0;
+      throw err;
+    }
+  }
+
+  /** The subject's live sessions, oldest first, with device facts. */
+  listSessions(subject: string): Promise<RefreshSession[]> {
+    return this.parts().pairs.listSessions(subject);
+  }
+
+  /** Live sessions of a subject. */
+  async sessionCount(subject: string): Promise<number> {
+    return (await this.listSessions(subject)).length;
+  }
+
+  /** Revokes one of the subject's sessions; false when it is not theirs or already ended. */
+  async revokeSession(subject: string, familyId: string): Promise<boolean> {
+    const sessions = await this.listSessions(subject);
+    if (!sessions.some((s) => s.familyId === familyId)) return false;
+    return (await this.parts().pairs.revokeSession(familyId, subject)).revoked > 0;
+  }
+
+  /** Revokes every session and token of the subject. */
+  async revokeAllSessions(subject: string): Promise<number> {
+    return (await this.parts().pairs.revokeAllSessions(subject)).revoked;
+  }
+}
+
+/** The live-session count a refused login reports (set by the pair issuer on its error). */
+export function liveCountOf(err: unknown): number | undefined {
+  if (!(err instanceof TokenError) || err.code !== 'ERR_MAX_SESSIONS_EXCEEDED') return undefined;
+  const live = (err as TokenError & { live?: unknown }).live;
+  return typeof live === 'number' ? live : 0;
+}
