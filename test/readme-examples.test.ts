@@ -46,7 +46,10 @@ export function pointAtSources(code: string, fileDir: string): string {
   // src/store/conformance.ts: the same mapping as package.json's exports.
   return code.replace(/(['"])cjwt((?:\/[a-z-]+){0,2})\1/g, (_m, q: string, sub: string) => {
     const parts = sub.split('/').filter((p) => p !== '');
-    const target = parts.length === 0 ? 'src/index.ts' : parts.length === 1 ? `src/${parts[0]}/index.ts` : `src/${parts.join('/')}.ts`;
+    // 'cjwt/a/b' is src/a/b.ts, or the folder's index (src/a/b/index.ts) as package.json maps it.
+    const nested = `src/${parts.join('/')}`;
+    const target = parts.length === 0 ? 'src/index.ts' : parts.length === 1 ? `src/${parts[0]}/index.ts`
+      : existsSync(join(root, `${nested}.ts`)) ? `${nested}.ts` : `${nested}/index.ts`;
     return `${q}${rel(target)}${q}`;
   });
 }
