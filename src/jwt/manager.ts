@@ -7,13 +7,12 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { AlgorithmFamily } from '../jose/algorithms.js';
-import { JOSENotSupported, JWTInvalid, TokenAlreadyRevoked, TokenRevoked, TokenTooLarge, ValidationFailed } from '../jose/errors.js';
+import { JOSENotSupported, JWTInvalid, TokenRevoked, TokenTooLarge, ValidationFailed } from '../jose/errors.js';
 import { decodeJWT, parseDuration, type JWTClaims, type JWTVerifyResult } from '../jose/jwt.js';
 import type { JWEHeader } from '../jose/jwe.js';
 import { DEFAULT_MAX_TOKEN_SIZE, type JWSHeader } from '../jose/jws.js';
-import { ClockDate } from '../keys/clock-date.js';
 import type { JWKS } from '../keys/jwks-fetch.js';
-import type { KeyInfo, KeyRing, RotateOptions, RingVerifyOptions } from '../keys/key-ring.js';
+import type { KeyInfo, KeyRing, RotateOptions } from '../keys/key-ring.js';
 import type { AuditEntry, AuditQuery } from '../lifecycle/audit.js';
 import { ClaimsCache } from '../lifecycle/claims-cache.js';
 import type { TokenEvents } from '../lifecycle/events.js';
@@ -25,7 +24,7 @@ import { compileTokenEncryption, type TokenEncryption } from './manager-encrypti
 import { importKeyInput, keyRingFor } from './manager-keys.js';
 import { requireStore, requireTracking, sessionLedgerFor, type SessionLedger } from './manager-sessions.js';
 import { ManagerTelemetry } from './manager-telemetry.js';
-import { claimsVerifier, optionalClaimsCheck, toCjwtError } from './manager-verify.js';
+import { claimsVerifier, toCjwtError, verificationPolicy } from './manager-verify.js';
 import { buildTokenClaims, type ClaimDefaults } from './token-claims.js';
 import type { GenerateTokenOptions, GeneratedToken, JWTManagerConfig, JWTManagerInit, KeyInput, VerifyTokenResult } from './types.js';
 import { InvalidToken } from './verify-result.js';
@@ -87,29 +86,9 @@ export class JWTManager {
     this.validationChain = init.validationChain;
     this.stateful = this.sessions !== undefined || this.claimsCache !== undefined || this.validationChain !== undefined;
 
-    const requireIssuer = init.requireIssuer ?? init.issuer !== undefined;
-    const requireAudience = init.requireAudience ?? init.audience !== undefined;
-    const options: RingVerifyOptions = { maxTokenSize: this.maxTokenSize, requiredClaims: ['exp'] };
-    if (init.clockTolerance !== undefined) options.clockTolerance = init.clockTolerance;
     // Revocation is by jti: with a store, a token without one could never be revoked.
-    if (this.sessions !== undefined) options.requiredClaims!.push('jti');
-    // An explicit typ (e.g. at+jwt) separates this manager's tokens from other JWTs the same keys
-    // sign (ID tokens, logout tokens): verification then insists on it.
-    if (init.typ !== undefined) options.typ = init.typ;
-    if (init.now !== undefined) options.currentDate = new ClockDate(init.now);
-    if (requireIssuer) {
-      if (init.issuer !== undefined) options.issuer = init.issuer;
-      else options.requiredClaims!.push('iss');
-    }
-    if (requireAudience) {
-      if (init.audience !== undefined) options.audience = init.audience;
-      else options.requiredClaims!.push('aud');
-    }
-    // Not required but configured: a token that carries the claim must still match.
-    this.checkOptional = optionalClaimsCheck(
-      !requireIssuer && init.issuer !== undefined ? new Set([init.issuer]) : undefined,
-      !requireAudience && init.audience !== undefined ? new Set(Array.isArray(init.audience) ? init.audience : [init.audience]) : undefined,
-    );
+    const { options, checkOptional } = verificationPolicy(init, this.maxTokenSize, this.sessions !== undefined);
+    this.checkOptional = checkOptional;
     const verifyJWS = this.keyRing.createVerifier(options);
     const encryption = init.encryption === undefined
       ? undefined
@@ -264,16 +243,9 @@ export class JWTManager {
     if (sessions === undefined) {
       issued = this.issue(options, 'refresh');
     } else {
-      const previous: TokenRecord | undefined = sessions.tracking ? await sessions.get(jti!) : undefined;
-      try {
-        // The store's revoke is the atomic decision: only its winner goes on to issue.
-        await sessions.revoke(jti!, 'refreshed', { subject: sub, expiresAt: typeof exp === 'number' ? exp * 1000 : undefined });
-      } catch (err) {
-        if (!(err instanceof TokenAlreadyRevoked)) throw err;
-        this.telemetry.refreshLost(jti, sub);
-        throw new TokenRevoked('token has already been refreshed or revoked');
-      }
-      if (previous?.device !== undefined) options.device = previous.device;
+      // The store's revoke is the atomic decision: only its winner goes on to issue.
+      const device = await sessions.retire(jti!, sub, exp);
+      if (device !== undefined) options.device = device;
       issued = sessions.tracking ? await this.issueTracked(options, 'refresh') : this.issue(options, 'refresh');
     }
     this.telemetry.refreshed(issued.jwtId, jti, sub);
