@@ -13,10 +13,12 @@ import { runJwtFaultSuite } from './jwt-faults.js';
 
 runJwtFaultSuite('PostgreSQL stopped (SIGSTOP) and resumed', async () => {
   const server = await startPostgres();
-  const store = await PostgresTokenStore.connect(server.url, { operationTimeoutMs: 800, sweepIntervalMs: 0 });
+  const store = await PostgresTokenStore.connect(server.url, { operationTimeoutMs: 2000, sweepIntervalMs: 0 });
   return {
     server, store,
     halt: () => server.pause(),
     resume: () => { server.resume(); return Promise.resolve(); },
+    // A generous timeout: the machine is shared, and slowness is not what this tests.
+    downMs: 6000,
   };
 });

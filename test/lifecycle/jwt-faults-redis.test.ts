@@ -6,5 +6,5 @@ import { runJwtFaultSuite } from './jwt-faults.js';
 runJwtFaultSuite('Redis killed and restarted', async () => {
   const server = await startRedis({ appendonly: true });
   const store = await RedisTokenStore.connect(server.url, { operationTimeoutMs: 800, sweepIntervalMs: 0 });
-  return { server, store, halt: () => server.kill(), resume: () => server.restart() };
+  return { server, store, halt: () => server.kill(), resume: () => server.restart(), downMs: 2500 };
 });

@@ -20,6 +20,8 @@ export interface FaultBackend {
   halt(): Promise<void>;
   /** Brings it back (e.g. `server.restart()`). */
   resume(): Promise<void>;
+  /** How long the server stays down, in ms: a few of the store's timeouts. */
+  downMs: number;
 }
 
 /** Registers the fault test; `start` starts a private server (with durable writes) and connects a store with a short timeout. */
@@ -33,7 +35,7 @@ export function runJwtFaultSuite(name: string, start: () => Promise<FaultBackend
     });
 
     it('StorageError while the server is down, never valid; service resumes after the restart', async () => {
-      const { store, halt, resume } = backend!;
+      const { store, halt, resume, downMs } = backend!;
       const manager = JWTManager.withHMAC('a-32-byte-test-secret-0123456789', { store, trackUserTokens: true, claimsCache: true });
       const live = await manager.generateToken({ subject: 'alice' });
       const revoked = await manager.generateToken({ subject: 'alice' });
@@ -58,7 +60,7 @@ export function runJwtFaultSuite(name: string, start: () => Promise<FaultBackend
       await new Promise((r) => setTimeout(r, 100));
       await halt();
       const haltedAt = performance.now();
-      await new Promise((r) => setTimeout(r, 2500));
+      await new Promise((r) => setTimeout(r, downMs));
       stop = true;
       await Promise.all(loops);
 
