@@ -8,7 +8,7 @@
  * device facts; revocation is keyed by `jti`, never by the token's bytes (signatures are
  * malleable, so a hash of the bytes would let a re-encoded token slip past a denylist).
  */
-import { JWTInvalid, MaxSessionsExceeded, NoRevocationStore, TokenAlreadyRevoked } from '../jose/errors.js';
+import { JWTInvalid, MaxSessionsExceeded, NoRevocationStore, TokenAlreadyRevoked, TokenRevoked } from '../jose/errors.js';
 import type { JWTClaims } from '../jose/jwt/jwt.js';
 import type { AuditLog } from '../lifecycle/audit.js';
 import type { TokenEvents } from '../lifecycle/events.js';
@@ -134,6 +134,27 @@ export class SessionLedger {
     events.emit('token.revoked', { time: now, kind: SESSION_KIND, tokenId: jti, subject: known.subject, reason });
     audit?.add(now, 'revoke', 'success', jti, known.subject, reason);
     return result.revokedAt;
+  }
+
+  /**
+   * The first half of a refresh: revokes `jti` (reason `refreshed`) and returns the session's
+   * device facts for its successor. The store's revoke decides atomically, so of several
+   * refreshes of one token, in any number of processes, exactly one gets past this call.
+   *
+   * @throws {TokenRevoked} for every other refresh (the token was refreshed or revoked before).
+   */
+  async retire(jti: string, subject: string | undefined, expSeconds: number | undefined): Promise<TokenDevice | undefined> {
+    const previous = this.tracking ? await this.get(jti) : undefined;
+    try {
+      await this.revoke(jti, 'refreshed', { subject, expiresAt: typeof expSeconds === 'number' ? expSeconds * 1000 : undefined });
+    } catch (err) {
+      if (!(err instanceof TokenAlreadyRevoked)) throw err;
+      const now = this.options.now();
+      this.options.audit?.add(now, 'refresh', 'failure', jti, subject, 'ERR_TOKEN_REVOKED');
+      this.options.events.emit('token.rejected', { time: now, kind: SESSION_KIND, tokenId: jti, subject, code: 'ERR_TOKEN_REVOKED' });
+      throw new TokenRevoked('token has already been refreshed or revoked');
+    }
+    return previous?.device;
   }
 
   /** Revokes every live session of `subject`; resolves to how many. */

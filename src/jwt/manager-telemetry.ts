@@ -97,12 +97,6 @@ export class ManagerTelemetry {
     if (this.events.has('token.issued')) this.events.emit('token.issued', { time: this.auditNow(), kind: EVENT_KIND, tokenId: claims.jti, subject: claims.sub });
   }
 
-  /** A refresh lost to an earlier refresh or revocation of the same token. */
-  refreshLost(jti: string | undefined, subject: string | undefined): void {
-    this.audit?.add(this.auditNow(), 'refresh', 'failure', jti, subject, 'ERR_TOKEN_REVOKED');
-    this.events.emit('token.rejected', { time: this.auditNow(), kind: EVENT_KIND, tokenId: jti, subject, code: 'ERR_TOKEN_REVOKED' });
-  }
-
   /** A refresh that revoked `parentId` and issued `tokenId`. */
   refreshed(tokenId: string, parentId: string | undefined, subject: string | undefined): void {
     this.metrics?.recordRefreshed();

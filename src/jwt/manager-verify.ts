@@ -4,7 +4,10 @@
  */
 import { CjwtError, JWTClaimValidationFailed, JWTInvalid } from '../jose/errors.js';
 import type { JWTClaims, JWTVerifyResult } from '../jose/jwt/jwt.js';
+import { ClockDate } from '../keys/clock-date.js';
+import type { RingVerifyOptions } from '../keys/key-ring.js';
 import { claimsCacheKey, type ClaimsCache } from '../lifecycle/claims-cache.js';
+import type { JWTManagerConfig } from './types.js';
 import { InvalidToken } from './verify-result.js';
 
 /** Anything not typed is a bug in a lower layer; it still must not make a token valid or leak details. */
@@ -28,6 +31,38 @@ export function optionalClaimsCheck(issuers: ReadonlySet<string> | undefined, au
       if (!ok) throw new JWTClaimValidationFailed('unexpected "aud" claim value', 'aud', 'check_failed');
     }
   };
+}
+
+/**
+ * The verifier options a manager configuration asks for, and the check of optional claims.
+ *
+ * @param requireJti true with a store: revocation is by jti, so a token without one is refused.
+ */
+export function verificationPolicy(config: JWTManagerConfig, maxTokenSize: number, requireJti: boolean): { options: RingVerifyOptions; checkOptional: ((claims: JWTClaims) => void) | undefined } {
+  const requireIssuer = config.requireIssuer ?? config.issuer !== undefined;
+  const requireAudience = config.requireAudience ?? config.audience !== undefined;
+  const requiredClaims = ['exp'];
+  const options: RingVerifyOptions = { maxTokenSize, requiredClaims };
+  if (config.clockTolerance !== undefined) options.clockTolerance = config.clockTolerance;
+  if (requireJti) requiredClaims.push('jti');
+  // An explicit typ (e.g. at+jwt) separates this manager's tokens from other JWTs the same keys
+  // sign (ID tokens, logout tokens): verification then insists on it.
+  if (config.typ !== undefined) options.typ = config.typ;
+  if (config.now !== undefined) options.currentDate = new ClockDate(config.now);
+  if (requireIssuer) {
+    if (config.issuer !== undefined) options.issuer = config.issuer;
+    else requiredClaims.push('iss');
+  }
+  if (requireAudience) {
+    if (config.audience !== undefined) options.audience = config.audience;
+    else requiredClaims.push('aud');
+  }
+  // Not required but configured: a token that carries the claim must still match.
+  const checkOptional = optionalClaimsCheck(
+    !requireIssuer && config.issuer !== undefined ? new Set([config.issuer]) : undefined,
+    !requireAudience && config.audience !== undefined ? new Set(Array.isArray(config.audience) ? config.audience : [config.audience]) : undefined,
+  );
+  return { options, checkOptional };
 }
 
 /** What {@link claimsVerifier} composes. */

@@ -7,16 +7,16 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { AlgorithmFamily } from '../jose/algorithms.js';
-import { JOSENotSupported, JWTInvalid, TokenAlreadyRevoked, TokenRevoked, TokenTooLarge } from '../jose/errors.js';
+import { JOSENotSupported, JWTInvalid, TokenRevoked, TokenTooLarge, ValidationFailed } from '../jose/errors.js';
 import { decodeJWT, parseDuration, type JWTClaims, type JWTVerifyResult } from '../jose/jwt/jwt.js';
 import type { JWEHeader } from '../jose/jwe/jwe.js';
 import { DEFAULT_MAX_TOKEN_SIZE, type JWSHeader } from '../jose/jws/jws.js';
-import { ClockDate } from '../keys/clock-date.js';
 import type { JWKS } from '../keys/jwks-fetch.js';
-import type { KeyInfo, KeyRing, RotateOptions, RingVerifyOptions } from '../keys/key-ring.js';
+import type { KeyInfo, KeyRing, RotateOptions } from '../keys/key-ring.js';
 import type { AuditEntry, AuditQuery } from '../lifecycle/audit.js';
 import { ClaimsCache } from '../lifecycle/claims-cache.js';
 import type { TokenEvents } from '../lifecycle/events.js';
+import type { ValidationChain } from '../lifecycle/validation-chain.js';
 import { TokenMetrics, type MetricsSnapshot } from '../lifecycle/metrics.js';
 import type { TokenRecord } from '../store/index.js';
 import { chunkToken, reassembleToken, type TokenChunks } from './chunking.js';
@@ -24,7 +24,7 @@ import { compileTokenEncryption, type TokenEncryption } from './manager-encrypti
 import { importKeyInput, keyRingFor } from './manager-keys.js';
 import { requireStore, requireTracking, sessionLedgerFor, type SessionLedger } from './manager-sessions.js';
 import { ManagerTelemetry } from './manager-telemetry.js';
-import { claimsVerifier, optionalClaimsCheck, toCjwtError } from './manager-verify.js';
+import { claimsVerifier, toCjwtError, verificationPolicy } from './manager-verify.js';
 import { buildTokenClaims, type ClaimDefaults } from './token-claims.js';
 import type { GenerateTokenOptions, GeneratedToken, JWTManagerConfig, JWTManagerInit, KeyInput, VerifyTokenResult } from './types.js';
 import { InvalidToken } from './verify-result.js';
@@ -60,6 +60,7 @@ export class JWTManager {
   /** The claims cache, when configured. */
   readonly claimsCache: ClaimsCache | undefined;
   private readonly sessions: SessionLedger | undefined;
+  private readonly validationChain: ValidationChain | undefined;
   /** True when verification goes beyond the stateless verifier (store or cache). */
   private readonly stateful: boolean;
   /** Cache, then verifier: the first step of the stateful path. */
@@ -82,31 +83,12 @@ export class JWTManager {
     this.claimsCache = init.claimsCache === undefined || init.claimsCache === false ? undefined
       : init.claimsCache instanceof ClaimsCache ? init.claimsCache
         : new ClaimsCache({ now: this.now, ...(init.claimsCache === true ? {} : init.claimsCache) });
-    this.stateful = this.sessions !== undefined || this.claimsCache !== undefined;
+    this.validationChain = init.validationChain;
+    this.stateful = this.sessions !== undefined || this.claimsCache !== undefined || this.validationChain !== undefined;
 
-    const requireIssuer = init.requireIssuer ?? init.issuer !== undefined;
-    const requireAudience = init.requireAudience ?? init.audience !== undefined;
-    const options: RingVerifyOptions = { maxTokenSize: this.maxTokenSize, requiredClaims: ['exp'] };
-    if (init.clockTolerance !== undefined) options.clockTolerance = init.clockTolerance;
     // Revocation is by jti: with a store, a token without one could never be revoked.
-    if (this.sessions !== undefined) options.requiredClaims!.push('jti');
-    // An explicit typ (e.g. at+jwt) separates this manager's tokens from other JWTs the same keys
-    // sign (ID tokens, logout tokens): verification then insists on it.
-    if (init.typ !== undefined) options.typ = init.typ;
-    if (init.now !== undefined) options.currentDate = new ClockDate(init.now);
-    if (requireIssuer) {
-      if (init.issuer !== undefined) options.issuer = init.issuer;
-      else options.requiredClaims!.push('iss');
-    }
-    if (requireAudience) {
-      if (init.audience !== undefined) options.audience = init.audience;
-      else options.requiredClaims!.push('aud');
-    }
-    // Not required but configured: a token that carries the claim must still match.
-    this.checkOptional = optionalClaimsCheck(
-      !requireIssuer && init.issuer !== undefined ? new Set([init.issuer]) : undefined,
-      !requireAudience && init.audience !== undefined ? new Set(Array.isArray(init.audience) ? init.audience : [init.audience]) : undefined,
-    );
+    const { options, checkOptional } = verificationPolicy(init, this.maxTokenSize, this.sessions !== undefined);
+    this.checkOptional = checkOptional;
     const verifyJWS = this.keyRing.createVerifier(options);
     const encryption = init.encryption === undefined
       ? undefined
@@ -177,8 +159,9 @@ export class JWTManager {
    * decrypts (`ERR_JWE_INVALID` for a plain JWS, `ERR_JWE_DECRYPTION_FAILED` for a wrong key or a
    * forgery); without it a JWE is refused like any other token that is not a JWS.
    *
+   * With a `validationChain`, a verified token that fails policy gives `ERR_VALIDATION_FAILED`.
    * With a store, a verified token is then looked up by `jti`: revoked gives `ERR_TOKEN_REVOKED`.
-   * A claims-cache hit skips the cryptography, never the revocation check.
+   * A claims-cache hit skips the cryptography, never the policy or the revocation check.
    *
    * @throws {StorageError} when the store cannot answer: a token is never valid by default.
    */
@@ -197,7 +180,9 @@ export class JWTManager {
       if (this.sessions !== undefined) throw new JOSENotSupported('verifyTokenSync cannot consult the revocation store; use verifyToken');
       const t0 = this.telemetry.startTimer();
       const outcome = this.verifyClaims(token);
-      return outcome instanceof InvalidToken ? this.telemetry.rejected(outcome.error, t0, undefined, token) : this.telemetry.validated(outcome, t0);
+      if (outcome instanceof InvalidToken) return this.telemetry.rejected(outcome.error, t0, undefined, token);
+      const failed = this.policyFailure(outcome);
+      return failed === undefined ? this.telemetry.validated(outcome, t0) : this.telemetry.rejected(failed, t0, outcome, token);
     }
     const telemetry = this.telemetry;
     const t0 = telemetry.startTimer();
@@ -258,16 +243,9 @@ export class JWTManager {
     if (sessions === undefined) {
       issued = this.issue(options, 'refresh');
     } else {
-      const previous: TokenRecord | undefined = sessions.tracking ? await sessions.get(jti!) : undefined;
-      try {
-        // The store's revoke is the atomic decision: only its winner goes on to issue.
-        await sessions.revoke(jti!, 'refreshed', { subject: sub, expiresAt: typeof exp === 'number' ? exp * 1000 : undefined });
-      } catch (err) {
-        if (!(err instanceof TokenAlreadyRevoked)) throw err;
-        this.telemetry.refreshLost(jti, sub);
-        throw new TokenRevoked('token has already been refreshed or revoked');
-      }
-      if (previous?.device !== undefined) options.device = previous.device;
+      // The store's revoke is the atomic decision: only its winner goes on to issue.
+      const device = await sessions.retire(jti!, sub, exp);
+      if (device !== undefined) options.device = device;
       issued = sessions.tracking ? await this.issueTracked(options, 'refresh') : this.issue(options, 'refresh');
     }
     this.telemetry.refreshed(issued.jwtId, jti, sub);
@@ -420,12 +398,21 @@ export class JWTManager {
     return { token, claims, expiresAt: new Date(claims.exp! * 1000), issuedAt: new Date(claims.iat! * 1000), jwtId: claims.jti! };
   }
 
+  /** The validation chain's verdict on verified claims: undefined when they pass (or there is no chain). */
+  private policyFailure(claims: JWTClaims): ValidationFailed | undefined {
+    if (this.validationChain === undefined) return undefined;
+    const result = this.validationChain.validate(claims);
+    return result.valid ? undefined : new ValidationFailed(result.failures);
+  }
+
   /** Verify with revocation (and the cache): the path of a manager with a store or a cache. */
   private async verifyWithLifecycle(token: string): Promise<VerifyTokenResult> {
     const telemetry = this.telemetry;
     const t0 = telemetry.startTimer();
     const outcome = this.verifyClaims(token);
     if (outcome instanceof InvalidToken) return telemetry.rejected(outcome.error, t0, undefined, token);
+    const failed = this.policyFailure(outcome);
+    if (failed !== undefined) return telemetry.rejected(failed, t0, outcome, token);
     const sessions = this.sessions;
     if (sessions !== undefined) {
       let revoked: boolean;

@@ -11,6 +11,7 @@ import type { KeyRing } from '../keys/key-ring.js';
 import type { AuditLogOptions } from '../lifecycle/audit.js';
 import type { ClaimsCache, ClaimsCacheOptions } from '../lifecycle/claims-cache.js';
 import type { TokenEvents } from '../lifecycle/events.js';
+import type { ValidationChain } from '../lifecycle/validation-chain.js';
 import type { SessionLimitPolicy, TokenDevice, TokenStore } from '../store/index.js';
 
 /** A signing key as the manager accepts it: a `KeyObject`, a PEM string, a JWK, or HMAC secret bytes. */
@@ -98,6 +99,11 @@ export interface JWTManagerConfig {
    * its options, or true for the defaults. Revocation is still checked on every hit. Default none.
    */
   claimsCache?: ClaimsCache | ClaimsCacheOptions | boolean;
+  /**
+   * Policy rules run on every token that verified (cache hits too): a failure refuses it with
+   * `ERR_VALIDATION_FAILED` listing every failed rule. Default none.
+   */
+  validationChain?: ValidationChain;
 }
 
 /** Constructor input: the configuration plus a key or a key ring (neither: a key is generated). */

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { StorageError, generateKeyPair, generateSecret } from '../../src/jose/index.js';
 import { JWTManager, type VerifyTokenResult } from '../../src/jwt/index.js';
-import { AuditLog, ClaimsCache, TokenEvents, subscribeAuditLog, type TokenEventName } from '../../src/lifecycle/index.js';
+import { AuditLog, ClaimsCache, TokenEvents, ValidationChain, ValidationFailed, subscribeAuditLog, type TokenEventName } from '../../src/lifecycle/index.js';
 import { MemoryTokenStore } from '../../src/store/index.js';
 
 const SECRET = generateSecret('HS256');
@@ -151,6 +151,27 @@ describe('JWTManager claims cache', () => {
     const { token } = await a.generateToken({ subject: 'alice' });
     assert.equal((await a.verifyToken(token)).valid, true);
     assert.equal(codeOf(await b.verifyToken(token)), 'ERR_JWS_SIGNATURE_VERIFICATION_FAILED');
+  });
+});
+
+describe('JWTManager with a validation chain', () => {
+  it('refuses verified tokens that fail policy with ERR_VALIDATION_FAILED listing every rule, on cache hits too', async () => {
+    const validationChain = new ValidationChain({ requiredScopes: ['read'], rules: [{ name: 'tenant', check: (c) => (c.tenant === 't1' ? undefined : 'wrong tenant') }] });
+    const m = JWTManager.withHMAC(SECRET, { validationChain, claimsCache: true, store: new MemoryTokenStore() });
+    const good = await m.generateToken({ subject: 'a', customClaims: { scope: 'read', tenant: 't1' } });
+    const bad = await m.generateToken({ subject: 'a', customClaims: { scope: 'write', tenant: 't2' } });
+    assert.equal((await m.verifyToken(good.token)).valid, true);
+    for (let i = 0; i < 2; i++) {
+      const result = await m.verifyToken(bad.token);
+      assert.ok(!result.valid && result.error instanceof ValidationFailed);
+      assert.equal(result.error.code, 'ERR_VALIDATION_FAILED');
+      assert.deepEqual(result.error.failures.map((f) => [f.rule, f.code]), [['scope', 'ERR_INSUFFICIENT_SCOPE'], ['tenant', 'ERR_VALIDATION_FAILED']]);
+    }
+    assert.equal(m.claimsCache?.stats().hits, 1);
+    // Without a store the synchronous path applies the chain as well.
+    const syncOnly = JWTManager.withHMAC(SECRET, { validationChain });
+    const badSync = await syncOnly.generateToken({ subject: 'a', customClaims: { scope: 'read', tenant: 't9' } });
+    assert.equal(codeOf(syncOnly.verifyTokenSync(badSync.token)), 'ERR_VALIDATION_FAILED');
   });
 });
 

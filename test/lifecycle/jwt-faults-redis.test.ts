@@ -3,8 +3,8 @@ import { RedisTokenStore } from '../../src/store/index.js';
 import { startRedis } from '../support/servers/redis.js';
 import { runJwtFaultSuite } from './jwt-faults.js';
 
-runJwtFaultSuite('Redis', async () => {
+runJwtFaultSuite('Redis killed and restarted', async () => {
   const server = await startRedis({ appendonly: true });
   const store = await RedisTokenStore.connect(server.url, { operationTimeoutMs: 800, sweepIntervalMs: 0 });
-  return { server, store };
+  return { server, store, halt: () => server.kill(), resume: () => server.restart(), downMs: 2500 };
 });
