@@ -443,9 +443,10 @@ export class PostgresTokenStore implements TokenStore {
 
   /**
    * Checks a connection out of the pool. While checked out, pg-pool no longer listens for the
-   * connection's `error` event, and an unheard `error` (server gone between two statements)
-   * would crash the process; the listener lives until release. Releasing twice is harmless, so
-   * the deadline and the finishing work may both release.
+   * connection's `error` event, and an unheard `error` (server gone between two statements, or
+   * while a connection released with an error is still being torn down) would crash the
+   * process: every connection gets a listener of ours for its whole life. Releasing twice is
+   * harmless, so the deadline and the finishing work may both release.
    *
    * Each connection is switched to READ COMMITTED once: add_session counts a subject's sessions
    * after waiting for its advisory lock, which is only correct when that count takes a fresh
@@ -454,15 +455,12 @@ export class PostgresTokenStore implements TokenStore {
    */
   async #checkout(): Promise<CheckedOut> {
     const client = await this.#pool.connect();
-    const ignore = (): void => {
-      // The statement in flight, or the next one, rejects and the call reports StorageError.
-    };
-    client.on('error', ignore);
     if (!this.#readCommitted.has(client)) {
+      // The statement in flight, or the next one, rejects and the call reports StorageError.
+      client.on('error', ignoreConnectionError);
       try {
         await client.query('SET SESSION CHARACTERISTICS AS TRANSACTION ISOLATION LEVEL READ COMMITTED');
       } catch (err) {
-        client.off('error', ignore);
         client.release(asError(err));
         throw err;
       }
@@ -474,7 +472,6 @@ export class PostgresTokenStore implements TokenStore {
       release: (err?: Error) => {
         if (released) return;
         released = true;
-        client.off('error', ignore);
         // With an error the pool destroys the connection (pg ends even a busy socket at once).
         client.release(err);
       },
@@ -487,6 +484,9 @@ interface CheckedOut {
   client: PoolClient;
   release(err?: Error): void;
 }
+
+/** The `error` listener every checked-out connection keeps for good (see #checkout). */
+const ignoreConnectionError = (): void => {};
 
 const asError = (err: unknown): Error => (err instanceof Error ? err : new Error(String(err)));
 
