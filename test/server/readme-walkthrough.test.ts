@@ -1,5 +1,5 @@
 /**
- * The README's curl walk-through (docs/readme/service.md, the ```sh block under "A walk through
+ * The README's curl walk-through (README.md, the ```sh block under "A walk through
  * with curl"), run as written with bash, curl and jq against a service on its first start: the
  * printed admin secrets go in as ADMIN_PASSWORD and CLIENT_SECRET.
  */
@@ -12,7 +12,7 @@ import { it } from 'node:test';
 import { createTokenService } from '../../src/server/index.js';
 
 function walkthrough(): string {
-  const markdown = readFileSync(join(import.meta.dirname, '../../docs/readme/service.md'), 'utf8');
+  const markdown = readFileSync(join(import.meta.dirname, '../../README.md'), 'utf8');
   const section = markdown.slice(markdown.indexOf('### A walk through with curl'));
   const m = /```sh\n([\s\S]*?)```/.exec(section);
   assert.ok(m !== null, 'the walk-through block exists');
