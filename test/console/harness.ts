@@ -142,3 +142,14 @@ export async function signIn(page: Page, username: keyof typeof PASSWORDS): Prom
   await page.press('#password', 'Enter');
   await page.waitForSelector('#my-sessions:not([hidden]) #session-list li');
 }
+
+/** Polls `read` until `accept` holds (no in-page eval: the console's CSP forbids it). */
+export async function waitUntil<T>(read: () => Promise<T>, accept: (value: T) => boolean, timeoutMs = 5000): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await read();
+    if (accept(value)) return value;
+    if (Date.now() > end) throw new Error(`timed out waiting; last value ${JSON.stringify(value)}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}

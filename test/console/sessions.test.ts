@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { gotoConsole, loginAs, openPage, signIn, startService, verifyStatus, type ConsoleFixture } from './harness.js';
+import { gotoConsole, loginAs, openPage, signIn, startService, verifyStatus, waitUntil, type ConsoleFixture } from './harness.js';
 
 const IPHONE = 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 Mobile/15E148';
 const WINDOWS = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 Chrome/120.0 Safari/537.36';
@@ -28,7 +28,7 @@ test('sign in, list sessions, revoke one (refused by /verify), revoke all others
   await gotoConsole(watched, fixture.url, 'sessions');
   await signIn(page, 'alice');
   assert.equal(await page.textContent('#who'), 'Signed in as alice');
-  await page.waitForFunction("document.querySelectorAll('#session-list li').length === 3");
+  await waitUntil(() => page.locator('#session-list li').count(), (n) => n === 3);
 
   const phoneCard = page.locator(`li[data-session="${phone.sessionId}"]`);
   assert.match((await phoneCard.textContent()) ?? '', /iOS/);

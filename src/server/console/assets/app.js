@@ -76,7 +76,8 @@ async function show(name, focus) {
 }
 
 async function main() {
-  await refreshSession();
+  // Loaded up front, so decoding a pasted token later makes no request at all.
+  await Promise.all([refreshSession(), getConfig()]);
   showSession();
   setupInspector(getConfig);
   setupSessions(hooks);
