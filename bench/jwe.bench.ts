@@ -10,8 +10,8 @@ import {
   publicEncrypt, randomBytes, sign as cryptoSign, verify as cryptoVerify, type KeyObject,
 } from 'node:crypto';
 import * as jose from 'jose';
-import { createJWEDecrypter, createJWEEncrypter } from '../src/jose/jwe.js';
-import { createNestedJWTIssuer, createNestedJWTVerifier } from '../src/jwe/index.js';
+import { createJWEDecrypter, createJWEEncrypter } from '../src/jose/jwe/jwe.js';
+import { createNestedJWTIssuer, createNestedJWTVerifier } from '../src/nested/index.js';
 import type { Harness, Row, Suite } from './harness.js';
 
 const KW_IV = Buffer.from('A6A6A6A6A6A6A6A6', 'hex');

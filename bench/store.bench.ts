@@ -24,9 +24,9 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type BetterSqlite3 from 'better-sqlite3';
 import { createTokenStore } from '../src/store/create.js';
-import { MemoryTokenStore } from '../src/store/memory.js';
-import { RedisKeys } from '../src/store/redis-keys.js';
-import { READ_POINTED } from '../src/store/redis-scripts.js';
+import { MemoryTokenStore } from '../src/store/memory/memory.js';
+import { RedisKeys } from '../src/store/redis/redis-keys.js';
+import { READ_POINTED } from '../src/store/redis/redis-scripts.js';
 import type { TokenRecord, TokenStore } from '../src/store/types.js';
 
 const args = process.argv.slice(2);

@@ -4,6 +4,6 @@
  * @packageDocumentation
  */
 export * from './jose/index.js';
-export * from './jwe/index.js';
+export * from './nested/index.js';
 export * from './keys/index.js';
 export * from './jwt/index.js';

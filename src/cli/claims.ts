@@ -4,8 +4,8 @@
  * jose layer's signing options.
  */
 import type { Command } from 'commander';
-import type { JWTClaims, JWTClaimsOptions } from '../jose/jwt.js';
-import { parseDuration } from '../jose/jwt.js';
+import type { JWTClaims, JWTClaimsOptions } from '../jose/jwt/jwt.js';
+import { parseDuration } from '../jose/jwt/jwt.js';
 import { asUsage, collect, readTextArgument, readTextFile, UsageError } from './io.js';
 
 /** Claim options as commander parses them. */

@@ -5,7 +5,7 @@
 import type { Command } from 'commander';
 import { decodeBase64url } from '../jose/base64url.js';
 import { JWEInvalid, JWSInvalid } from '../jose/errors.js';
-import { decodeJWT } from '../jose/jwt.js';
+import { decodeJWT } from '../jose/jwt/jwt.js';
 import { escapeControls, readTokenArgument, runAction, writeErr, writeOut } from './io.js';
 
 /** Options of `cjwt decode`. */

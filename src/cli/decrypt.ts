@@ -6,11 +6,11 @@
 import type { KeyObject } from 'node:crypto';
 import type { Command } from 'commander';
 import { JOSEAlgNotAllowed, JWEDecryptionFailed } from '../jose/errors.js';
-import { decryptCompact, type ContentEncryptionAlgorithm, type JWEDecryptOptions, type JWEHeader, type JWEKey, type KeyManagementAlgorithm } from '../jose/jwe.js';
-import { decryptJSON } from '../jose/jwe-json.js';
+import { decryptCompact, type ContentEncryptionAlgorithm, type JWEDecryptOptions, type JWEHeader, type JWEKey, type KeyManagementAlgorithm } from '../jose/jwe/jwe.js';
+import { decryptJSON } from '../jose/jwe/jwe-json.js';
 import { isContentEncryptionAlgorithm } from '../jose/jwe/content.js';
 import { isKeyManagementAlgorithm } from '../jose/jwe/key-management.js';
-import { assertNestedJWTHeader } from '../jwe/nested.js';
+import { assertNestedJWTHeader } from '../nested/nested.js';
 import { collect, readTokenArgument, runAction, UsageError, writeJSON, writeOut } from './io.js';
 import { loadKeyFile, loadPasswordFile, matchingKeys, tryEachKey, type FileKey } from './key-file.js';
 import { addClaimCheckOptions, buildVerifyOptions, hasClaimChecks, parseAlgorithmList, verificationKeys, verifyWithKeys, type ClaimCheckOptions } from './verify.js';

@@ -5,12 +5,12 @@
  */
 import type { KeyObject } from 'node:crypto';
 import type { Command } from 'commander';
-import { encryptCompact, keyManagementAlgorithmsForKey, type ContentEncryptionAlgorithm, type JWEKey, type KeyManagementAlgorithm } from '../jose/jwe.js';
-import { encryptJSON } from '../jose/jwe-json.js';
+import { encryptCompact, keyManagementAlgorithmsForKey, type ContentEncryptionAlgorithm, type JWEKey, type KeyManagementAlgorithm } from '../jose/jwe/jwe.js';
+import { encryptJSON } from '../jose/jwe/jwe-json.js';
 import { isContentEncryptionAlgorithm } from '../jose/jwe/content.js';
 import { isKeyManagementAlgorithm, isPBES2 } from '../jose/jwe/key-management.js';
-import { signJWT } from '../jose/jwt.js';
-import { defaultContentEncryption } from '../jwe/defaults.js';
+import { signJWT } from '../jose/jwt/jwt.js';
+import { defaultContentEncryption } from '../nested/defaults.js';
 import { addClaimOptions, buildClaimRequest, type ClaimOptions } from './claims.js';
 import { asUsage, readTextArgument, runAction, UsageError, writeJSON, writeOut } from './io.js';
 import { loadKeyFile, loadPasswordFile, pickKey, publicPart } from './key-file.js';

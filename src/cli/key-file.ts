@@ -5,7 +5,7 @@
  */
 import type { KeyObject } from 'node:crypto';
 import { JWKSNoMatchingKey } from '../jose/errors.js';
-import { parseKeyFile, toPublicKey, type ParsedKey } from '../jose/keys.js';
+import { parseKeyFile, toPublicKey, type ParsedKey } from '../jose/jwk/keys.js';
 import { describeError, readTextFile, stripTrailingNewline, UsageError } from './io.js';
 
 /** One key of a key file. */

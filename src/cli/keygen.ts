@@ -8,7 +8,7 @@ import type { Command } from 'commander';
 import { ALGORITHMS, isJWSAlgorithm, JWS_ALGORITHMS } from '../jose/algorithms.js';
 import { CONTENT_ENCRYPTION, CONTENT_ENCRYPTION_ALGORITHMS, isContentEncryptionAlgorithm } from '../jose/jwe/content.js';
 import { isKeyManagementAlgorithm, isPBES2, KEY_MANAGEMENT_ALGORITHMS } from '../jose/jwe/key-management.js';
-import { calculateJwkThumbprint, exportJWK, exportPEM, generateKeyPair, generateSecret, toPublicKey, type JWK, type KeyPairKind } from '../jose/keys.js';
+import { calculateJwkThumbprint, exportJWK, exportPEM, generateKeyPair, generateSecret, toPublicKey, type JWK, type KeyPairKind } from '../jose/jwk/keys.js';
 import { asUsage, runAction, UsageError, writeOut } from './io.js';
 import { loadKeyFile, pickKey } from './key-file.js';
 

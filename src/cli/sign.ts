@@ -6,9 +6,9 @@
 import type { KeyObject } from 'node:crypto';
 import type { Command } from 'commander';
 import { algorithmsForKey, isJWSAlgorithm, type JWSAlgorithm } from '../jose/algorithms.js';
-import { signCompact, type JWSHeader } from '../jose/jws.js';
-import { signJSON } from '../jose/jws-json.js';
-import { buildClaims, signJWT } from '../jose/jwt.js';
+import { signCompact, type JWSHeader } from '../jose/jws/jws.js';
+import { signJSON } from '../jose/jws/jws-json.js';
+import { buildClaims, signJWT } from '../jose/jwt/jwt.js';
 import { addClaimOptions, buildClaimRequest, type ClaimOptions } from './claims.js';
 import { asUsage, readTextArgument, runAction, UsageError, writeJSON, writeOut } from './io.js';
 import { loadKeyFile, pickKey } from './key-file.js';

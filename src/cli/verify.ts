@@ -7,10 +7,10 @@ import type { KeyObject } from 'node:crypto';
 import type { Command } from 'commander';
 import { algorithmsForKey, isJWSAlgorithm, type JWSAlgorithm } from '../jose/algorithms.js';
 import { JWSSignatureVerificationFailed } from '../jose/errors.js';
-import { verifyCompact, type JWSHeader } from '../jose/jws.js';
-import { verifyJSON } from '../jose/jws-json.js';
-import { parseDuration, verifyJWT, type JWTVerifyOptions } from '../jose/jwt.js';
-import { compileClaimsValidator, parseClaimsPayload } from '../jose/jwt-claims.js';
+import { verifyCompact, type JWSHeader } from '../jose/jws/jws.js';
+import { verifyJSON } from '../jose/jws/jws-json.js';
+import { parseDuration, verifyJWT, type JWTVerifyOptions } from '../jose/jwt/jwt.js';
+import { compileClaimsValidator, parseClaimsPayload } from '../jose/jwt/jwt-claims.js';
 import { asUsage, collect, readTokenArgument, runAction, UsageError, writeJSON, writeOut } from './io.js';
 import { loadKeyFile, matchingKeys, publicPart, tryEachKey, type FileKey } from './key-file.js';
 

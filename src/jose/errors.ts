@@ -203,28 +203,6 @@ export class ChunkInvalid extends TokenError {
   constructor(message = 'token chunks are missing, reordered or altered') { super('ERR_CHUNK_INVALID', message); }
 }
 
-/**
- * A refresh token that was already exchanged was presented again (RFC 9700 §4.14.2): the whole
- * family (every refresh and access token of that login) has been revoked. `revoked` is how many
- * records this detection revoked (0 when the family was already dead).
- */
-export class RefreshTokenReused extends TokenError {
-  /** The family (login session) that was revoked. */
-  readonly familyId: string | undefined;
-  /** Records revoked by this detection. */
-  readonly revoked: number;
-  constructor(familyId: string | undefined, revoked: number) {
-    super('ERR_REFRESH_TOKEN_REUSED', 'refresh token was already used; its session has been revoked');
-    this.familyId = familyId;
-    this.revoked = revoked;
-  }
-}
-
-/** The refresh family (one login session) has passed its absolute lifetime: the user must log in again. */
-export class RefreshFamilyExpired extends TokenError {
-  constructor(message = 'the login session has reached its maximum lifetime') { super('ERR_FAMILY_EXPIRED', message); }
-}
-
 /** The token was revoked (by id); it must not be accepted. */
 export class TokenRevoked extends TokenError {
   constructor(message = 'token has been revoked') { super('ERR_TOKEN_REVOKED', message); }
@@ -271,4 +249,26 @@ export class ValidationFailed extends TokenError {
     super('ERR_VALIDATION_FAILED', `token failed validation: ${failures.map((f) => `${f.rule} (${f.code})`).join(', ')}`);
     this.failures = failures;
   }
+}
+
+/**
+ * A refresh token that was already exchanged was presented again (RFC 9700 §4.14.2): the whole
+ * family (every refresh and access token of that login) has been revoked. `revoked` is how many
+ * records this detection revoked (0 when the family was already dead).
+ */
+export class RefreshTokenReused extends TokenError {
+  /** The family (login session) that was revoked. */
+  readonly familyId: string | undefined;
+  /** Records revoked by this detection. */
+  readonly revoked: number;
+  constructor(familyId: string | undefined, revoked: number) {
+    super('ERR_REFRESH_TOKEN_REUSED', 'refresh token was already used; its session has been revoked');
+    this.familyId = familyId;
+    this.revoked = revoked;
+  }
+}
+
+/** The refresh family (one login session) has passed its absolute lifetime: the user must log in again. */
+export class RefreshFamilyExpired extends TokenError {
+  constructor(message = 'the login session has reached its maximum lifetime') { super('ERR_FAMILY_EXPIRED', message); }
 }

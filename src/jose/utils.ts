@@ -5,8 +5,8 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { encodeBase64url } from './base64url.js';
 import { JoseError } from './errors.js';
-import { decodeJWT } from './jwt.js';
-import type { JWTClaims } from './jwt-claims.js';
+import { decodeJWT } from './jwt/jwt.js';
+import type { JWTClaims } from './jwt/jwt-claims.js';
 
 function tryDecode(token: string): JWTClaims | undefined {
   try {

@@ -4,10 +4,10 @@
  */
 import { createPublicKey, createSecretKey, KeyObject } from 'node:crypto';
 import { JOSEAlgNotAllowed, JWKInvalid, JWKSNoMatchingKey } from '../jose/errors.js';
-import { createJWEDecrypter, createJWEEncrypter, keyManagementAlgorithmsForKey, type JWEHeader } from '../jose/jwe.js';
-import { calculateJwkThumbprint, importJWK, importPEM, type JWK } from '../jose/keys.js';
-import { assertSeparateKeys, defaultContentEncryption, defaultEncryptionAlgorithms } from '../jwe/defaults.js';
-import { assertNestedJWTHeader } from '../jwe/nested.js';
+import { createJWEDecrypter, createJWEEncrypter, keyManagementAlgorithmsForKey, type JWEHeader } from '../jose/jwe/jwe.js';
+import { calculateJwkThumbprint, importJWK, importPEM, type JWK } from '../jose/jwk/keys.js';
+import { assertSeparateKeys, defaultContentEncryption, defaultEncryptionAlgorithms } from '../nested/defaults.js';
+import { assertNestedJWTHeader } from '../nested/nested.js';
 import type { EncryptionKeyInput, TokenEncryptionConfig } from './types.js';
 
 /** A decrypted token: the inner JWS and the outer header. */

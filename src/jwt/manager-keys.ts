@@ -5,7 +5,7 @@
 import { KeyObject } from 'node:crypto';
 import { ALGORITHMS, algorithmsForKey, type AlgorithmFamily, type JWSAlgorithm } from '../jose/algorithms.js';
 import { JOSEAlgNotAllowed, KeyTooWeak } from '../jose/errors.js';
-import { importJWK, importPEM, importSecret, type JWK } from '../jose/keys.js';
+import { importJWK, importPEM, importSecret, type JWK } from '../jose/jwk/keys.js';
 import { KeyRing } from '../keys/key-ring.js';
 import type { JWTManagerInit, KeyInput } from './types.js';
 

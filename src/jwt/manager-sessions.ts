@@ -9,7 +9,7 @@
  * malleable, so a hash of the bytes would let a re-encoded token slip past a denylist).
  */
 import { JWTInvalid, MaxSessionsExceeded, TokenAlreadyRevoked } from '../jose/errors.js';
-import type { JWTClaims } from '../jose/jwt.js';
+import type { JWTClaims } from '../jose/jwt/jwt.js';
 import type { AuditLog } from '../lifecycle/audit.js';
 import type { TokenEvents } from '../lifecycle/events.js';
 import type { SessionLimitPolicy, TokenDevice, TokenRecord, TokenStore } from '../store/index.js';

@@ -10,9 +10,9 @@ import { createHash, randomBytes } from 'node:crypto';
 import {
   CjwtError, JOSENotSupported, JWTClaimValidationFailed, JWTInvalid, NoRevocationStore, TokenAlreadyRevoked, TokenRevoked, TokenTooLarge,
 } from '../jose/errors.js';
-import { decodeJWT, parseDuration, type JWTClaims, type JWTVerifyResult } from '../jose/jwt.js';
-import type { JWEHeader } from '../jose/jwe.js';
-import { DEFAULT_MAX_TOKEN_SIZE, type JWSHeader } from '../jose/jws.js';
+import { decodeJWT, parseDuration, type JWTClaims, type JWTVerifyResult } from '../jose/jwt/jwt.js';
+import type { JWEHeader } from '../jose/jwe/jwe.js';
+import { DEFAULT_MAX_TOKEN_SIZE, type JWSHeader } from '../jose/jws/jws.js';
 import { ClockDate } from '../keys/clock-date.js';
 import type { JWKS } from '../keys/jwks-fetch.js';
 import type { KeyInfo, KeyRing, RotateOptions, RingVerifyOptions } from '../keys/key-ring.js';

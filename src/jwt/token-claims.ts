@@ -3,7 +3,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { JWTInvalid } from '../jose/errors.js';
-import { parseDuration, type JWTClaims } from '../jose/jwt.js';
+import { parseDuration, type JWTClaims } from '../jose/jwt/jwt.js';
 import type { GenerateTokenOptions } from './types.js';
 
 /** Claims with a meaning of their own (RFC 7519 §4.1); never set through `customClaims`. */

@@ -4,9 +4,9 @@
 import type { KeyObject } from 'node:crypto';
 import type { JWSAlgorithm } from '../jose/algorithms.js';
 import type { CjwtError } from '../jose/errors.js';
-import type { ContentEncryptionAlgorithm, KeyManagementAlgorithm } from '../jose/jwe.js';
-import type { JWTClaims } from '../jose/jwt.js';
-import type { JWK } from '../jose/keys.js';
+import type { ContentEncryptionAlgorithm, KeyManagementAlgorithm } from '../jose/jwe/jwe.js';
+import type { JWTClaims } from '../jose/jwt/jwt.js';
+import type { JWK } from '../jose/jwk/keys.js';
 import type { KeyRing } from '../keys/key-ring.js';
 import type { AuditLogOptions } from '../lifecycle/audit.js';
 import type { ClaimsCache, ClaimsCacheOptions } from '../lifecycle/claims-cache.js';

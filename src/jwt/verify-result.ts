@@ -3,7 +3,7 @@
  * only needs `valid` and `subject` pays for one small object.
  */
 import type { CjwtError } from '../jose/errors.js';
-import type { JWTClaims } from '../jose/jwt.js';
+import type { JWTClaims } from '../jose/jwt/jwt.js';
 import { customClaimsOf } from './token-claims.js';
 import type { InvalidTokenResult, ValidTokenResult } from './types.js';
 

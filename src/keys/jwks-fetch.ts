@@ -3,7 +3,7 @@
  * answer's Cache-Control max-age.
  */
 import { JWKSFetchFailed, JWKSInvalid, JWKSTimeout } from '../jose/errors.js';
-import type { JWK } from '../jose/keys.js';
+import type { JWK } from '../jose/jwk/keys.js';
 
 /** A JSON Web Key Set document. */
 export interface JWKS {

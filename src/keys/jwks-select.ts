@@ -5,7 +5,7 @@
 import type { KeyObject } from 'node:crypto';
 import { algorithmsForKey, type JWSAlgorithm } from '../jose/algorithms.js';
 import { JWKSInvalid, JWKSMultipleMatchingKeys, JWKSNoMatchingKey } from '../jose/errors.js';
-import { importJWK, type JWK } from '../jose/keys.js';
+import { importJWK, type JWK } from '../jose/jwk/keys.js';
 import { isJWKS, type JWKS } from './jwks-fetch.js';
 
 /** The header members that pick a key. */

@@ -6,11 +6,11 @@
 import { KeyObject } from 'node:crypto';
 import { algorithmsForKey, isJWSAlgorithm, type JWSAlgorithm } from '../jose/algorithms.js';
 import { JOSEAlgNotAllowed, JWKInvalid, KeyTooWeak } from '../jose/errors.js';
-import { checkKeyForAlgorithm } from '../jose/key-checks.js';
-import type { JWSHeader } from '../jose/jws.js';
-import { parseDuration, type JWTClaims, type JWTVerifyResult } from '../jose/jwt.js';
-import { createJWTSigner } from '../jose/jwt.js';
-import { generateKeyPair, generateSecret, importJWK, type JWK } from '../jose/keys.js';
+import { checkKeyForAlgorithm } from '../jose/jwk/key-checks.js';
+import type { JWSHeader } from '../jose/jws/jws.js';
+import { parseDuration, type JWTClaims, type JWTVerifyResult } from '../jose/jwt/jwt.js';
+import { createJWTSigner } from '../jose/jwt/jwt.js';
+import { generateKeyPair, generateSecret, importJWK, type JWK } from '../jose/jwk/keys.js';
 import { ClockDate } from './clock-date.js';
 import type { JWKS } from './jwks-fetch.js';
 import { defaultKid, entryInfo, entryState, makeEntry, type KeyInfo, type KeyUse, type RingEntry } from './ring-entry.js';

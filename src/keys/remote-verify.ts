@@ -4,9 +4,9 @@
  */
 import type { KeyObject } from 'node:crypto';
 import { JWSInvalid, TokenTooLarge } from '../jose/errors.js';
-import { DEFAULT_MAX_TOKEN_SIZE } from '../jose/jws.js';
-import { parseProtectedHeader } from '../jose/jws-header.js';
-import { createJWTVerifier, type JWTVerifyOptions, type JWTVerifyResult } from '../jose/jwt.js';
+import { DEFAULT_MAX_TOKEN_SIZE } from '../jose/jws/jws.js';
+import { parseProtectedHeader } from '../jose/jws/jws-header.js';
+import { createJWTVerifier, type JWTVerifyOptions, type JWTVerifyResult } from '../jose/jwt/jwt.js';
 import type { RemoteJWKSet } from './remote-jwks.js';
 
 async function headerAndKey(token: string, jwks: RemoteJWKSet, maxTokenSize: number): Promise<KeyObject> {

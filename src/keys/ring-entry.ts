@@ -4,8 +4,8 @@
  */
 import { randomBytes, type KeyObject } from 'node:crypto';
 import type { JWSAlgorithm } from '../jose/algorithms.js';
-import type { JWTClaims, JWTVerifyResult } from '../jose/jwt.js';
-import { calculateJwkThumbprint, exportJWK, toPublicKey, type JWK } from '../jose/keys.js';
+import type { JWTClaims, JWTVerifyResult } from '../jose/jwt/jwt.js';
+import { calculateJwkThumbprint, exportJWK, toPublicKey, type JWK } from '../jose/jwk/keys.js';
 
 /** Lifecycle state: `active` signs and verifies; `retiring` only verifies; `retired` does neither. */
 export type KeyState = 'active' | 'retiring' | 'retired';

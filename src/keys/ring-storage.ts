@@ -6,7 +6,7 @@
  */
 import { isJWSAlgorithm } from '../jose/algorithms.js';
 import { KeyStorageError } from '../jose/errors.js';
-import { exportJWK, importJWK, type JWK } from '../jose/keys.js';
+import { exportJWK, importJWK, type JWK } from '../jose/jwk/keys.js';
 import { KeyRing, type KeyRingOptions } from './key-ring.js';
 import { makeEntry, type RingEntry } from './ring-entry.js';
 import { openJSON, sealJSON, type SealedValue, type StorageKey } from './sealed-json.js';

@@ -5,9 +5,9 @@
  */
 import type { KeyObject } from 'node:crypto';
 import { JWKSMultipleMatchingKeys, JWKSNoMatchingKey, JWSInvalid, JWSSignatureVerificationFailed, TokenTooLarge } from '../jose/errors.js';
-import { DEFAULT_MAX_TOKEN_SIZE, type JWSHeader } from '../jose/jws.js';
-import { parseProtectedHeader } from '../jose/jws-header.js';
-import { createJWTVerifier, type JWTVerifyOptions, type JWTVerifyResult } from '../jose/jwt.js';
+import { DEFAULT_MAX_TOKEN_SIZE, type JWSHeader } from '../jose/jws/jws.js';
+import { parseProtectedHeader } from '../jose/jws/jws-header.js';
+import { createJWTVerifier, type JWTVerifyOptions, type JWTVerifyResult } from '../jose/jwt/jwt.js';
 import type { RingEntry } from './ring-entry.js';
 
 /** What a ring verifier needs from the ring. */

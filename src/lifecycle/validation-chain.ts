@@ -8,7 +8,7 @@
  * for.
  */
 import { ValidationFailed, type ValidationFailure } from '../jose/errors.js';
-import { parseDuration } from '../jose/jwt.js';
+import { parseDuration } from '../jose/jwt/jwt.js';
 import type { TokenRecord } from '../store/index.js';
 
 export type { ValidationFailure } from '../jose/errors.js';

@@ -17,11 +17,6 @@ export const UINT32_BASE62_WIDTH = 6;
 // 248 = 4 * 62: bytes at or above it are dropped, so every kept byte maps to a character uniformly.
 const REJECT_FROM = 248;
 
-/** True when the char code is one of the base62 characters. */
-export function isBase62Code(code: number): boolean {
-  return (code >= 48 && code <= 57) || (code >= 65 && code <= 90) || (code >= 97 && code <= 122);
-}
-
 /** `count` uniformly random base62 characters from the CSPRNG (rejection sampling, no modulo bias). */
 export function randomBase62(count: number): string {
   let out = '';
@@ -66,5 +61,38 @@ function buildCrcTable(): Uint32Array {
 export function crc32Ascii(text: string, start = 0, end = text.length): number {
   let crc = 0xffffffff;
   for (let i = start; i < end; i++) crc = (CRC_TABLE[(crc ^ text.charCodeAt(i)) & 0xff] as number) ^ (crc >>> 8);
+  return (crc ^ 0xffffffff) >>> 0;
+}
+
+// Digit value of each char code below 128, -1 for a character outside the alphabet.
+const DIGIT_VALUE = new Int8Array(128).fill(-1);
+for (let i = 0; i < BASE62_ALPHABET.length; i++) DIGIT_VALUE[BASE62_ALPHABET.charCodeAt(i)] = i;
+
+/**
+ * The number six base62 digits at `text[from]` stand for (up to 62^6 - 1, so possibly above
+ * 2^32), or -1 when one of them is not a base62 character.
+ */
+export function decodeUint32Base62(text: string, from: number): number {
+  let n = 0;
+  for (let i = from; i < from + UINT32_BASE62_WIDTH; i++) {
+    const code = text.charCodeAt(i);
+    const digit = code < 128 ? (DIGIT_VALUE[code] as number) : -1;
+    if (digit < 0) return -1;
+    n = n * 62 + digit;
+  }
+  return n;
+}
+
+/**
+ * CRC32 of `text[start, end)` when every character there is base62, else -1: the shape check and
+ * the checksum in one pass over the token.
+ */
+export function crc32Base62(text: string, start: number, end: number): number {
+  let crc = 0xffffffff;
+  for (let i = start; i < end; i++) {
+    const code = text.charCodeAt(i);
+    if (code >= 128 || (DIGIT_VALUE[code] as number) < 0) return -1;
+    crc = (CRC_TABLE[(crc ^ code) & 0xff] as number) ^ (crc >>> 8);
+  }
   return (crc ^ 0xffffffff) >>> 0;
 }

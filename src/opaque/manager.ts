@@ -4,7 +4,7 @@
  * A token that is malformed, mistyped or (with a `secret`) forged is refused in memory, before any
  * store call, so a flood of guesses costs the database nothing.
  */
-import { StorageError, TokenError } from '../jose/index.js';
+import { StorageError, StoreInputInvalid, TokenError } from '../jose/index.js';
 import type { CjwtErrorCode } from '../jose/index.js';
 import { TokenEvents } from '../lifecycle/events.js';
 import type { TokenEventBase } from '../lifecycle/events.js';
@@ -28,10 +28,28 @@ const MESSAGES: Partial<Record<CjwtErrorCode, string>> = {
   ERR_TOKEN_ALREADY_REVOKED: 'token was already revoked',
 };
 
-/** A refusal with a stable code; the message never holds the token. */
-function tokenError(code: CjwtErrorCode): TokenError {
-  return new TokenError(code, MESSAGES[code] ?? code);
+/**
+ * The refusal of each code, built once and frozen. A refusal is an expected outcome, not a bug:
+ * it has no useful stack, and building an Error per refused token would cost more than refusing
+ * a malformed or forged one does. The message never holds the token.
+ */
+const REFUSALS = new Map<CjwtErrorCode, TokenError>();
+for (const [code, message] of Object.entries(MESSAGES) as Array<[CjwtErrorCode, string]>) {
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
+  try {
+    REFUSALS.set(code, Object.freeze(new TokenError(code, message)));
+  } finally {
+    Error.stackTraceLimit = limit;
+  }
 }
+
+/** The shared, frozen error of a refusal code. */
+function tokenError(code: CjwtErrorCode): TokenError {
+  return REFUSALS.get(code) as TokenError;
+}
+
+const MALFORMED: InvalidOpaqueToken = Object.freeze({ valid: false as const, error: tokenError('ERR_TOKEN_MALFORMED') });
 
 /**
  * Issues, validates, lists and revokes opaque tokens.
@@ -106,18 +124,27 @@ export class OpaqueTokenManager {
    * `ERR_INSUFFICIENT_SCOPE`. Revoked is reported before expired.
    *
    * @throws {StorageError} when the store fails: a failure is never "valid".
+   * @throws {StoreInputInvalid} when `requiredScopes` is not an array of strings.
    */
-  async validateToken(input: string | ValidateRequest): Promise<ValidateResult> {
-    this.#assertOpen('getByHash');
+  validateToken(input: string | ValidateRequest): Promise<ValidateResult> {
+    // Not an async function: the hot path is one store promise and one `then`, no extra await.
+    if (this.#closed) return Promise.reject(this.#closedError('getByHash'));
     const token = typeof input === 'string' ? input : input?.token;
-    if (typeof token !== 'string' || !this.#format.check(token)) return this.#reject('ERR_TOKEN_MALFORMED');
+    if (typeof token !== 'string' || !this.#format.check(token)) return Promise.resolve(this.#reject('ERR_TOKEN_MALFORMED'));
     const hash = this.#format.hash(token);
     const now = this.#now();
-    const record = await this.store.getByHash(hash, { now });
+    const required = typeof input === 'string' ? undefined : input.requiredScopes;
+    if (required !== undefined && (!Array.isArray(required) || required.some((scope) => typeof scope !== 'string'))) {
+      return Promise.reject(new StoreInputInvalid('requiredScopes must be an array of strings'));
+    }
+    return this.store.getByHash(hash, { now }).then((record) => this.#decide(record, required, hash, now));
+  }
+
+  /** The answer for the record a valid-looking token found (or did not). */
+  #decide(record: TokenRecord | undefined, required: string[] | undefined, hash: string, now: number): ValidateResult {
     if (record === undefined) return this.#reject('ERR_TOKEN_NOT_FOUND', undefined, hash);
     if (record.revokedAt !== undefined) return this.#reject('ERR_TOKEN_REVOKED', record, hash, now);
     if (record.expiresAt <= now) return this.#reject('ERR_TOKEN_EXPIRED', record, hash, now);
-    const required = typeof input === 'string' ? undefined : input.requiredScopes;
     if (required !== undefined && required.length > 0) {
       const granted = record.scope ?? [];
       if (!required.every((scope) => granted.includes(scope))) return this.#reject('ERR_INSUFFICIENT_SCOPE', record, hash, now);
@@ -229,14 +256,15 @@ export class OpaqueTokenManager {
     return { record: await this.store.getByHash(this.#format.hash(token), { now }), malformed: false };
   }
 
-  #reject(code: CjwtErrorCode, record?: TokenRecord, hash?: string, now = this.#now()): InvalidOpaqueToken {
+  #reject(code: CjwtErrorCode, record?: TokenRecord, hash?: string, now?: number): InvalidOpaqueToken {
     if (this.events.has('token.rejected')) {
-      const base: TokenEventBase = record === undefined ? { time: now } : this.#eventOf(record, now);
+      const time = now ?? this.#now();
+      const base: TokenEventBase = record === undefined ? { time } : this.#eventOf(record, time);
       if (record === undefined && hash !== undefined) base.hashPrefix = hash.slice(0, 8);
       this.events.emit('token.rejected', { ...base, code });
     }
-    const error = tokenError(code);
-    return record === undefined ? { valid: false, error } : { valid: false, error, tokenInfo: tokenInfoOf(record, now) };
+    if (record === undefined) return code === 'ERR_TOKEN_MALFORMED' ? MALFORMED : { valid: false, error: tokenError(code) };
+    return { valid: false, error: tokenError(code), tokenInfo: tokenInfoOf(record, now ?? this.#now()) };
   }
 
   #eventOf(record: TokenRecord, now: number): TokenEventBase {
@@ -246,6 +274,10 @@ export class OpaqueTokenManager {
   }
 
   #assertOpen(op: string): void {
-    if (this.#closed) throw new StorageError({ op, detail: 'the token manager is closed' });
+    if (this.#closed) throw this.#closedError(op);
+  }
+
+  #closedError(op: string): StorageError {
+    return new StorageError({ op, detail: 'the token manager is closed' });
   }
 }

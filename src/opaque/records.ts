@@ -72,22 +72,23 @@ function expiryOf(request: OpaqueTokenRequest, now: number, defaultTtlMs: number
 
 /** What a caller may see of a record, at time `now`. */
 export function tokenInfoOf(record: TokenRecord, now: number): TokenInfo {
+  // One object literal: every TokenInfo gets the same hidden class whatever fields the record has.
   const info: TokenInfo = {
     id: record.id,
     userId: record.subject,
+    clientId: record.clientId,
     scope: record.scope ?? [],
     kind: record.kind,
     issuedAt: new Date(record.issuedAt),
     expiresAt: new Date(record.expiresAt),
     status: recordStatus(record, now),
+    revokedAt: record.revokedAt === undefined ? undefined : new Date(record.revokedAt),
+    revokedReason: record.revokedReason,
+    customData: record.data,
+    device: record.device,
+    labels: record.labels,
+    tags: record.tags,
   };
-  if (record.clientId !== undefined) info.clientId = record.clientId;
-  if (record.revokedAt !== undefined) info.revokedAt = new Date(record.revokedAt);
-  if (record.revokedReason !== undefined) info.revokedReason = record.revokedReason;
-  if (record.data !== undefined) info.customData = record.data;
-  if (record.device !== undefined) info.device = record.device;
-  if (record.labels !== undefined) info.labels = record.labels;
-  if (record.tags !== undefined) info.tags = record.tags;
   return info;
 }
 

@@ -11,11 +11,13 @@
  * in memory, so a guessing flood never reaches the database. The checksum covers the random part
  * and the MAC. Only the SHA-256 of the whole token is ever stored.
  */
-import { createHash, createHmac, KeyObject } from 'node:crypto';
+import * as nodeCrypto from 'node:crypto';
+import { createHash, KeyObject } from 'node:crypto';
 import { JWKInvalid, KeyTooWeak, importSecret } from '../jose/index.js';
 import {
-  BITS_PER_BASE62_CHAR, UINT32_BASE62_WIDTH, crc32Ascii, encodeUint32Base62, isBase62Code, randomBase62,
+  BITS_PER_BASE62_CHAR, UINT32_BASE62_WIDTH, crc32Ascii, crc32Base62, decodeUint32Base62, encodeUint32Base62, randomBase62,
 } from './base62.js';
+import { createTruncatedMac } from './mac.js';
 
 /** Options of {@link createOpaqueTokenFormat}. */
 export interface OpaqueTokenFormatOptions {
@@ -56,6 +58,14 @@ export const MIN_OPAQUE_LENGTH = 16;
 /** Most bytes of randomness accepted; longer tokens add nothing but size. */
 export const MAX_OPAQUE_LENGTH = 128;
 
+// One-shot SHA-256 where Node has it (20.12+): no Hash object per call.
+const oneShotHash = (nodeCrypto as { hash?: (alg: string, data: string, enc: 'base64url') => string }).hash;
+
+/** SHA-256 of a token, base64url: what the store keeps. */
+export const hashToken: (token: string) => string = typeof oneShotHash === 'function'
+  ? (token) => oneShotHash('sha256', token, 'base64url')
+  : (token) => createHash('sha256').update(token).digest('base64url');
+
 /** Characters of the truncated MAC: two base62 uint32s, 64 bits. */
 const MAC_CHARS = 2 * UINT32_BASE62_WIDTH;
 const PREFIX_PATTERN = /^[A-Za-z][A-Za-z0-9_]{0,31}$/;
@@ -81,30 +91,33 @@ export function createOpaqueTokenFormat(options: OpaqueTokenFormatOptions = {}):
   const crcStart = macStart + (key === undefined ? 0 : MAC_CHARS);
   const totalLength = crcStart + UINT32_BASE62_WIDTH;
 
-  const macOf = (signed: string): string => {
-    const digest = createHmac('sha256', key as KeyObject).update(signed).digest();
-    return encodeUint32Base62(digest.readUInt32BE(0)) + encodeUint32Base62(digest.readUInt32BE(4));
-  };
-
-  const hash = (token: string): string => createHash('sha256').update(token).digest('base64url');
+  const mac = key === undefined ? undefined : createTruncatedMac(key);
 
   return {
     generate() {
       const signed = head + randomBase62(randomChars);
-      const body = key === undefined ? signed : signed + macOf(signed);
+      let body = signed;
+      if (mac !== undefined) {
+        const [high, low] = mac(signed);
+        body += encodeUint32Base62(high) + encodeUint32Base62(low);
+      }
       const token = body + encodeUint32Base62(crc32Ascii(body, bodyStart));
-      return { token, hash: hash(token) };
+      return { token, hash: hashToken(token) };
     },
 
     check(token: string): boolean {
       if (typeof token !== 'string' || token.length !== totalLength || !token.startsWith(head)) return false;
-      for (let i = bodyStart; i < totalLength; i++) if (!isBase62Code(token.charCodeAt(i))) return false;
-      if (!matchesAt(token, crcStart, encodeUint32Base62(crc32Ascii(token, bodyStart, crcStart)))) return false;
-      if (key === undefined) return true;
-      return matchesAt(token, macStart, macOf(token.slice(0, macStart)));
+      const crc = crc32Base62(token, bodyStart, crcStart);
+      if (crc < 0 || decodeUint32Base62(token, crcStart) !== crc) return false;
+      if (mac === undefined) return true;
+      const [high, low] = mac(token.slice(0, macStart));
+      // Both halves are always compared: the time does not tell which half of a forgery matched.
+      const highOk = decodeUint32Base62(token, macStart) === high;
+      const lowOk = decodeUint32Base62(token, macStart + UINT32_BASE62_WIDTH) === low;
+      return highOk && lowOk;
     },
 
-    hash,
+    hash: hashToken,
   };
 }
 
@@ -130,14 +143,4 @@ function toMacKey(secret: Uint8Array | string | KeyObject): KeyObject {
   if (secret.type !== 'secret') throw new JWKInvalid('an opaque token secret must be a secret key');
   if ((secret.symmetricKeySize ?? 0) < 32) throw new KeyTooWeak('HMAC secrets must be at least 32 bytes');
   return secret;
-}
-
-/**
- * True when `text[from, from + expected.length)` equals `expected` (the caller checked the
- * length), comparing every character so the time does not reveal how much of a MAC matched.
- */
-function matchesAt(text: string, from: number, expected: string): boolean {
-  let diff = 0;
-  for (let i = 0; i < expected.length; i++) diff |= text.charCodeAt(from + i) ^ expected.charCodeAt(i);
-  return diff === 0;
 }

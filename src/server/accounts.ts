@@ -4,7 +4,8 @@
  * with no users file an `admin` user and an `admin` client are created with random secrets,
  * returned once to the caller (the CLI prints them) and never stored in clear.
  */
-import { randomBytes } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
+import { LRUCache } from 'lru-cache';
 import { createUsersFile, readUsersFile, type UsersFile } from './data-dir.js';
 import { hashPassword, verifyPassword, type PasswordHashCost } from './passwords.js';
 
@@ -37,8 +38,16 @@ export const ADMIN_SCOPES = 'profile sessions admin';
 // A real hash to check against when the user does not exist, so timing does not tell users apart.
 let dummyHash: Promise<string> | undefined;
 
+// Resource servers introspect on every request: paying scrypt each time would cap the service at
+// a few dozen introspections a second. A successful client check is remembered for a short time,
+// keyed by an HMAC (per-process random key) of id and secret, so memory never holds the secret.
+const CLIENT_CACHE_TTL_MS = 5 * 60_000;
+
 /** The users file and the checks over it. */
 export class Accounts {
+  private readonly clientCacheKey = randomBytes(32);
+  private readonly clientCache = new LRUCache<string, AuthenticatedClient>({ max: 1000, ttl: CLIENT_CACHE_TTL_MS });
+
   private constructor(private readonly data: UsersFile) {}
 
   /**
@@ -80,6 +89,9 @@ export class Accounts {
 
   /** Checks a client's secret; undefined when the client is unknown or the secret wrong. */
   async authenticateClient(id: string, secret: string): Promise<AuthenticatedClient | undefined> {
+    const cacheKey = createHmac('sha256', this.clientCacheKey).update(id).update('\0').update(secret).digest('base64url');
+    const cached = this.clientCache.get(cacheKey);
+    if (cached !== undefined) return { id: cached.id, permissions: [...cached.permissions] };
     const client = Object.hasOwn(this.data.clients, id) ? this.data.clients[id] : undefined;
     if (client === undefined) {
       dummyHash ??= hashPassword(randomBytes(16).toString('base64url'));
@@ -87,6 +99,7 @@ export class Accounts {
       return undefined;
     }
     if (!(await verifyPassword(secret, client.hash))) return undefined;
+    this.clientCache.set(cacheKey, { id, permissions: [...client.permissions] });
     return { id, permissions: [...client.permissions] };
   }
 }

@@ -39,6 +39,8 @@ export interface TokenServiceOptions extends TokenServiceConfig {
   passwordHashCost?: PasswordHashCost;
   /** Events of the service's token lifecycle. */
   events?: TokenEvents;
+  /** Where pino writes (default standard output). */
+  logStream?: NodeJS.WritableStream;
 }
 
 /** A configured, not yet listening, token service. */
@@ -80,7 +82,7 @@ async function rateLimitRedis(storeUrl: string): Promise<unknown> {
  * const url = await service.listen();
  */
 export async function createTokenService(options: TokenServiceOptions = {}): Promise<TokenService> {
-  const { tokenStore, authenticate, env, configFile, passwordHashCost, events: givenEvents, ...configOptions } = options;
+  const { tokenStore, authenticate, env, configFile, passwordHashCost, events: givenEvents, logStream, ...configOptions } = options;
   const config = await resolveServiceConfig(configOptions, env ?? {}, configFile);
   const dataDir = resolve(config.dataDir);
   await ensureDataDir(dataDir);
@@ -109,7 +111,7 @@ export async function createTokenService(options: TokenServiceOptions = {}): Pro
 
   const { default: Fastify } = await import('fastify');
   const app = Fastify({
-    logger: config.logLevel === 'silent' ? false : { level: config.logLevel, redact: { paths: REDACT, censor: '[redacted]' } },
+    logger: config.logLevel === 'silent' ? false : { level: config.logLevel, redact: { paths: REDACT, censor: '[redacted]' }, ...(logStream === undefined ? {} : { stream: logStream }) },
     bodyLimit: config.bodyLimit,
     trustProxy: config.trustProxy,
     return503OnClosing: true,

@@ -3,11 +3,11 @@
  * module (and so its driver) is loaded only when its scheme is used.
  */
 import { StoreInputInvalid } from '../jose/errors.js';
-import type { MemoryTokenStoreOptions } from './memory.js';
-import type { MySqlConnectOptions } from './mysql.js';
-import type { PostgresConnectOptions } from './postgres.js';
-import type { RedisConnectOptions } from './redis.js';
-import type { SqliteTokenStoreOptions } from './sqlite.js';
+import type { MemoryTokenStoreOptions } from './memory/memory.js';
+import type { MySqlConnectOptions } from './mysql/mysql.js';
+import type { PostgresConnectOptions } from './postgres/postgres.js';
+import type { RedisConnectOptions } from './redis/redis.js';
+import type { SqliteTokenStoreOptions } from './sqlite/sqlite.js';
 import type { TokenStore } from './types.js';
 
 /** Options of {@link createTokenStore}: the shared ones plus each backend's own (ignored by the others). */
@@ -59,23 +59,23 @@ export function sqlitePath(url: string): string {
 export async function createTokenStore(url: string, options: CreateTokenStoreOptions = {}): Promise<TokenStore> {
   switch (storeScheme(url)) {
     case 'memory': {
-      const { MemoryTokenStore } = await import('./memory.js');
+      const { MemoryTokenStore } = await import('./memory/memory.js');
       return new MemoryTokenStore(options);
     }
     case 'sqlite': {
-      const { SqliteTokenStore } = await import('./sqlite.js');
+      const { SqliteTokenStore } = await import('./sqlite/sqlite.js');
       return SqliteTokenStore.open(sqlitePath(url), options);
     }
     case 'redis': {
-      const { RedisTokenStore } = await import('./redis.js');
+      const { RedisTokenStore } = await import('./redis/redis.js');
       return RedisTokenStore.connect(url, options);
     }
     case 'postgres': {
-      const { PostgresTokenStore } = await import('./postgres.js');
+      const { PostgresTokenStore } = await import('./postgres/postgres.js');
       return PostgresTokenStore.connect(url, options);
     }
     case 'mysql': {
-      const { MySqlTokenStore } = await import('./mysql.js');
+      const { MySqlTokenStore } = await import('./mysql/mysql.js');
       return MySqlTokenStore.connect(url, options);
     }
   }

@@ -5,16 +5,16 @@
  */
 export type * from './types.js';
 export { StorageError, StoreConflict, StoreInputInvalid } from '../jose/errors.js';
-export { MemoryTokenStore } from './memory.js';
-export type { MemoryTokenStoreOptions } from './memory.js';
-export { SqliteTokenStore } from './sqlite.js';
-export type { SqliteTokenStoreOptions } from './sqlite.js';
-export { RedisTokenStore } from './redis.js';
-export type { RedisTokenStoreOptions, RedisConnectOptions } from './redis.js';
-export { PostgresTokenStore } from './postgres.js';
-export type { PostgresTokenStoreOptions, PostgresConnectOptions } from './postgres.js';
-export { MySqlTokenStore } from './mysql.js';
-export type { MySqlTokenStoreOptions, MySqlConnectOptions } from './mysql.js';
+export { MemoryTokenStore } from './memory/memory.js';
+export type { MemoryTokenStoreOptions } from './memory/memory.js';
+export { SqliteTokenStore } from './sqlite/sqlite.js';
+export type { SqliteTokenStoreOptions } from './sqlite/sqlite.js';
+export { RedisTokenStore } from './redis/redis.js';
+export type { RedisTokenStoreOptions, RedisConnectOptions } from './redis/redis.js';
+export { PostgresTokenStore } from './postgres/postgres.js';
+export type { PostgresTokenStoreOptions, PostgresConnectOptions } from './postgres/postgres.js';
+export { MySqlTokenStore } from './mysql/mysql.js';
+export type { MySqlTokenStoreOptions, MySqlConnectOptions } from './mysql/mysql.js';
 export { createTokenStore, storeScheme, sqlitePath } from './create.js';
 export type { CreateTokenStoreOptions, TokenStoreScheme } from './create.js';
 // Building blocks for custom backends: the same helpers the bundled backends use, so a custom

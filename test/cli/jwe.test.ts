@@ -6,8 +6,8 @@
  */
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
-import { signJWT } from '../../src/jose/jwt.js';
-import { exportJWK, generateKeyPair } from '../../src/jose/keys.js';
+import { signJWT } from '../../src/jose/jwt/jwt.js';
+import { exportJWK, generateKeyPair } from '../../src/jose/jwk/keys.js';
 import { cjwt, cjwtOk, tempDir } from './run-cli.js';
 
 const tmp = tempDir('cjwt-cli-jwe-');

@@ -6,8 +6,8 @@
 import assert from 'node:assert/strict';
 import { createSecretKey, randomBytes } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
-import { calculateJwkThumbprint, exportJWK, exportPEM, generateKeyPair, generateSecret, toPublicKey } from '../../src/jose/keys.js';
-import { signJWT } from '../../src/jose/jwt.js';
+import { calculateJwkThumbprint, exportJWK, exportPEM, generateKeyPair, generateSecret, toPublicKey } from '../../src/jose/jwk/keys.js';
+import { signJWT } from '../../src/jose/jwt/jwt.js';
 import { cjwt, cjwtOk, tempDir } from './run-cli.js';
 
 const tmp = tempDir('cjwt-cli-jws-');

@@ -9,8 +9,8 @@ import {
   JWSInvalid, type FlattenedJWS, type GeneralJWS, type JWK, type JWSHeader,
 } from '../../src/jose/index.js';
 
-// shared/ sits beside the repository (as in CI's clone).
-const ROOT = join(import.meta.dirname, '../../../shared/vectors/jose-cookbook');
+// The JOSE Cookbook (RFC 7520) vectors, copied into the repository with their licence.
+const ROOT = join(import.meta.dirname, '../fixtures/jose-cookbook');
 
 interface SigningStep { protected?: JWSHeader; unprotected?: Record<string, unknown>; sig: string }
 interface Vector {

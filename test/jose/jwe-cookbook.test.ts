@@ -8,13 +8,13 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Buffer } from 'node:buffer';
 import type { KeyObject } from 'node:crypto';
-import { importJWK, type JWK } from '../../src/jose/keys.js';
-import { decryptCompact, encryptCompactWith } from '../../src/jose/jwe.js';
-import { decryptJSON, encryptJSONWith, type GeneralJWE } from '../../src/jose/jwe-json.js';
+import { importJWK, type JWK } from '../../src/jose/jwk/keys.js';
+import { decryptCompact, encryptCompactWith } from '../../src/jose/jwe/jwe.js';
+import { decryptJSON, encryptJSONWith, type GeneralJWE } from '../../src/jose/jwe/jwe-json.js';
 import type { FixedInputs } from '../../src/jose/jwe/key-management.js';
 import type { JWEHeader, JWEKey, KeyManagementAlgorithm, ContentEncryptionAlgorithm } from '../../src/jose/jwe/types.js';
 
-const root = join(import.meta.dirname, '../../../shared/vectors/jose-cookbook');
+const root = join(import.meta.dirname, '../fixtures/jose-cookbook');
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 

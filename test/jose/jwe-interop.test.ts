@@ -6,8 +6,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { generateKeyPairSync, randomBytes, createSecretKey, type KeyObject } from 'node:crypto';
 import * as jose from 'jose';
-import { decryptCompact, encryptCompact } from '../../src/jose/jwe.js';
-import { decryptJSON, encryptJSON, type FlattenedJWE } from '../../src/jose/jwe-json.js';
+import { decryptCompact, encryptCompact } from '../../src/jose/jwe/jwe.js';
+import { decryptJSON, encryptJSON, type FlattenedJWE } from '../../src/jose/jwe/jwe-json.js';
 import { CONTENT_ENCRYPTION_ALGORITHMS } from '../../src/jose/jwe/content.js';
 import type { JWEKey, KeyManagementAlgorithm, ContentEncryptionAlgorithm } from '../../src/jose/jwe/types.js';
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { generateSecret } from '../../src/jose/keys.js';
+import { generateSecret } from '../../src/jose/jwk/keys.js';
 import { chunkToken, fromCookieChunks, JWTManager, reassembleToken, staleCookieChunks, toCookieChunks } from '../../src/jwt/index.js';
 
 async function bigToken(): Promise<string> {

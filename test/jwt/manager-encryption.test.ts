@@ -2,9 +2,9 @@ import assert from 'node:assert/strict';
 import { createPublicKey, type KeyObject } from 'node:crypto';
 import { describe, it } from 'node:test';
 import { compactDecrypt, jwtVerify } from 'jose';
-import { encryptCompact } from '../../src/jose/jwe.js';
-import { decodeJWT } from '../../src/jose/jwt.js';
-import { calculateJwkThumbprint, exportJWK, exportPEM, generateKeyPair, generateSecret } from '../../src/jose/keys.js';
+import { encryptCompact } from '../../src/jose/jwe/jwe.js';
+import { decodeJWT } from '../../src/jose/jwt/jwt.js';
+import { calculateJwkThumbprint, exportJWK, exportPEM, generateKeyPair, generateSecret } from '../../src/jose/jwk/keys.js';
 import { JWTManager, type VerifyTokenResult } from '../../src/jwt/index.js';
 
 const SIGNING = generateKeyPair('ES256');

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { decodeJWT, signJWT } from '../../src/jose/jwt.js';
-import { exportPEM, generateKeyPair, generateSecret } from '../../src/jose/keys.js';
+import { decodeJWT, signJWT } from '../../src/jose/jwt/jwt.js';
+import { exportPEM, generateKeyPair, generateSecret } from '../../src/jose/jwk/keys.js';
 import { JWTManager, type VerifyTokenResult } from '../../src/jwt/index.js';
 import { KeyRing } from '../../src/keys/key-ring.js';
 

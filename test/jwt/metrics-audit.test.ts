@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { PassThrough } from 'node:stream';
 import { describe, it } from 'node:test';
-import { generateSecret } from '../../src/jose/keys.js';
+import { generateSecret } from '../../src/jose/jwk/keys.js';
 import { AuditLog, JWTManager, LatencyHistogram, TokenMetrics, type AuditEntry } from '../../src/jwt/index.js';
 
 describe('metrics', () => {

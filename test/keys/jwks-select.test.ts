@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { exportJWK, generateKeyPair, generateSecret } from '../../src/jose/keys.js';
+import { exportJWK, generateKeyPair, generateSecret } from '../../src/jose/jwk/keys.js';
 import { ImportedJWKS, createLocalJWKSet } from '../../src/keys/jwks-select.js';
 
 describe('JWKS key selection', () => {

@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import type { KeyObject } from 'node:crypto';
 import { describe, it } from 'node:test';
 import { isCjwtError } from '../../src/jose/errors.js';
-import { signJWT, verifyJWT } from '../../src/jose/jwt.js';
-import { calculateJwkThumbprint, generateKeyPair, generateSecret, toPublicKey } from '../../src/jose/keys.js';
+import { signJWT, verifyJWT } from '../../src/jose/jwt/jwt.js';
+import { calculateJwkThumbprint, generateKeyPair, generateSecret, toPublicKey } from '../../src/jose/jwk/keys.js';
 import { createLocalJWKSet } from '../../src/keys/jwks-select.js';
 import { KeyRing } from '../../src/keys/key-ring.js';
 

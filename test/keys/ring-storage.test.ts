@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { describe, it } from 'node:test';
 import { KeyStorageError } from '../../src/jose/errors.js';
-import { generateKeyPair, generateSecret } from '../../src/jose/keys.js';
+import { generateKeyPair, generateSecret } from '../../src/jose/jwk/keys.js';
 import { KeyRing } from '../../src/keys/key-ring.js';
 import { loadKeyRing, saveKeyRing, type SavedKeyRing } from '../../src/keys/ring-storage.js';
 

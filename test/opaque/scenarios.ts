@@ -7,6 +7,7 @@
  * may carry a token.
  */
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { after, describe, it } from 'node:test';
 import { OpaqueTokenManager, createOpaqueTokenFormat } from '../../src/opaque/index.js';
 import type { OpaqueTokenManagerOptions } from '../../src/opaque/index.js';
@@ -86,6 +87,11 @@ export function runOpaqueScenarios(backend: string, open: () => Promise<Scenario
       assert.equal(response.clientId, 'client456');
       assert.deepEqual(response.scope, ['read', 'write']);
       assert.ok(response.expiresAt.getTime() > response.issuedAt.getTime());
+      // The store holds the record under the token's SHA-256 (base64url) and nothing of the token.
+      const stored = await manager.store.getByHash(createHash('sha256').update(response.token).digest('base64url'));
+      assert.equal(stored?.id, response.id);
+      assert.equal(stored?.hash, createHash('sha256').update(response.token).digest('base64url'));
+      assert.ok(!JSON.stringify(stored).includes(response.token.slice(5, -6)));
 
       const result = await manager.validateToken({ token: response.token });
       assert.equal(result.valid, true);

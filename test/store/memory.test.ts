@@ -6,14 +6,14 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { describe, it } from 'node:test';
 import { StoreInputInvalid } from '../../src/jose/errors.js';
-import { MemoryTokenStore } from '../../src/store/memory.js';
+import { MemoryTokenStore } from '../../src/store/memory/memory.js';
 import { runConformanceSuite } from './conformance.js';
 
 runConformanceSuite('memory', async (options) => new MemoryTokenStore(options), { exclusive: true });
 
 describe('MemoryTokenStore specifics', () => {
   it('the sweep timer does not keep the process alive', () => {
-    const script = "import { MemoryTokenStore } from './src/store/memory.ts'; new MemoryTokenStore({ sweepIntervalMs: 1000 }); console.log('ok');";
+    const script = "import { MemoryTokenStore } from './src/store/memory/memory.ts'; new MemoryTokenStore({ sweepIntervalMs: 1000 }); console.log('ok');";
     const started = Date.now();
     const child = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { encoding: 'utf8', timeout: 20_000 });
     assert.equal(child.stdout.trim(), 'ok');

@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import mysql, { type Pool, type RowDataPacket } from 'mysql2/promise';
 import { CjwtError, StorageError } from '../../src/jose/errors.js';
-import { MySqlTokenStore } from '../../src/store/mysql.js';
+import { MySqlTokenStore } from '../../src/store/mysql/mysql.js';
 import type { TokenRecord } from '../../src/store/types.js';
 import { freePort } from '../support/server-process.js';
 

@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { StorageError } from '../../src/jose/errors.js';
-import { MySqlTokenStore } from '../../src/store/mysql.js';
+import { MySqlTokenStore } from '../../src/store/mysql/mysql.js';
 import type { TokenRecord } from '../../src/store/types.js';
 import { startMySql, type MySqlServer } from '../support/servers/mysql.js';
 

@@ -3,7 +3,7 @@
  * as CJWT_TEST_MYSQL_URL). Each run uses its own table prefix, so the store is exclusive.
  */
 import { randomBytes } from 'node:crypto';
-import { MySqlTokenStore } from '../../src/store/mysql.js';
+import { MySqlTokenStore } from '../../src/store/mysql/mysql.js';
 import { testServerUrl } from '../support/server-url.js';
 import { runConformanceSuite } from './conformance.js';
 

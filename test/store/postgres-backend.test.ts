@@ -9,9 +9,9 @@ import { describe, test } from 'node:test';
 import pg from 'pg';
 import { StorageError, StoreConflict, StoreInputInvalid } from '../../src/jose/errors.js';
 import { createTokenStore } from '../../src/store/create.js';
-import { PostgresTokenStore } from '../../src/store/postgres.js';
-import { RECORD_COLUMNS, recordParams, stringKey } from '../../src/store/postgres-row.js';
-import { POSTGRES_MIGRATIONS, migratePostgres, tableNames } from '../../src/store/postgres-schema.js';
+import { PostgresTokenStore } from '../../src/store/postgres/postgres.js';
+import { RECORD_COLUMNS, recordParams, stringKey } from '../../src/store/postgres/postgres-row.js';
+import { POSTGRES_MIGRATIONS, migratePostgres, tableNames } from '../../src/store/postgres/postgres-schema.js';
 import type { TokenRecord } from '../../src/store/types.js';
 import { freePort } from '../support/server-process.js';
 

@@ -12,8 +12,8 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
 import pg from 'pg';
 import { StorageError } from '../../src/jose/errors.js';
-import { PostgresTokenStore } from '../../src/store/postgres.js';
-import { POSTGRES_MIGRATIONS } from '../../src/store/postgres-schema.js';
+import { PostgresTokenStore } from '../../src/store/postgres/postgres.js';
+import { POSTGRES_MIGRATIONS } from '../../src/store/postgres/postgres-schema.js';
 import type { TokenRecord } from '../../src/store/types.js';
 import { startPostgres, type PostgresServer } from '../support/servers/postgres.js';
 

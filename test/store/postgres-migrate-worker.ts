@@ -2,7 +2,7 @@
  * Child process of the migration race test: connects a PostgresTokenStore (which migrates the
  * schema) at a shared start time and prints what it saw. Usage: URL PREFIX START_AT_MS
  */
-import { PostgresTokenStore } from '../../src/store/postgres.js';
+import { PostgresTokenStore } from '../../src/store/postgres/postgres.js';
 
 const [url, prefix, startAt] = process.argv.slice(2);
 if (url === undefined || prefix === undefined || startAt === undefined) {

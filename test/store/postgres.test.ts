@@ -4,7 +4,7 @@
  * exclusive.
  */
 import { randomBytes } from 'node:crypto';
-import { PostgresTokenStore } from '../../src/store/postgres.js';
+import { PostgresTokenStore } from '../../src/store/postgres/postgres.js';
 import { testServerUrl } from '../support/server-url.js';
 import { runConformanceSuite } from './conformance.js';
 

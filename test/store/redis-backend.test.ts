@@ -10,9 +10,9 @@ import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import { Redis } from 'ioredis';
 import { StorageError, StoreInputInvalid } from '../../src/jose/errors.js';
-import { parseClusterUrl } from '../../src/store/redis-connect.js';
-import { decodeMember, encodeMember, pointerTag, tagDigest } from '../../src/store/redis-keys.js';
-import { RedisTokenStore } from '../../src/store/redis.js';
+import { parseClusterUrl } from '../../src/store/redis/redis-connect.js';
+import { decodeMember, encodeMember, pointerTag, tagDigest } from '../../src/store/redis/redis-keys.js';
+import { RedisTokenStore } from '../../src/store/redis/redis.js';
 import type { TokenRecord } from '../../src/store/types.js';
 import { freeRedisPort, startRedis, type RedisServer } from '../support/servers/redis.js';
 
@@ -229,7 +229,7 @@ describe('RedisTokenStore specifics', { timeout: 60_000 }, () => {
   it('importing the store module loads no driver', async () => {
     const script = [
       'import { createRequire } from "node:module";',
-      'await import("./src/store/redis.ts");',
+      'await import("./src/store/redis/redis.ts");',
       'const cache = Object.keys(createRequire(import.meta.url).cache);',
       'console.log(cache.filter((p) => p.includes("/node_modules/ioredis/")).length);',
     ].join('\n');

@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { StorageError } from '../../src/jose/errors.js';
-import { RedisTokenStore } from '../../src/store/redis.js';
+import { RedisTokenStore } from '../../src/store/redis/redis.js';
 import type { TokenRecord } from '../../src/store/types.js';
 import { startRedis, type RedisServer } from '../support/servers/redis.js';
 

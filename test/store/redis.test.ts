@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { test } from 'node:test';
-import { RedisTokenStore } from '../../src/store/redis.js';
+import { RedisTokenStore } from '../../src/store/redis/redis.js';
 import { runConformanceSuite } from './conformance.js';
 
 const url = process.env.CJWT_TEST_REDIS_URL;

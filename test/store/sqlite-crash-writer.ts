@@ -3,7 +3,7 @@
  * prints each id only after the store acknowledged the write, until it is killed.
  * Usage: node --import tsx test/store/sqlite-crash-writer.ts <db-path>
  */
-import { SqliteTokenStore } from '../../src/store/sqlite.js';
+import { SqliteTokenStore } from '../../src/store/sqlite/sqlite.js';
 
 const path = process.argv[2];
 if (path === undefined) throw new Error('usage: sqlite-crash-writer.ts <db-path>');

@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, it } from 'node:test';
-import { SqliteTokenStore } from '../../src/store/sqlite.js';
+import { SqliteTokenStore } from '../../src/store/sqlite/sqlite.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'cjwt-sqlite-crash-'));
 after(() => rmSync(dir, { recursive: true, force: true }));

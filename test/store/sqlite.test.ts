@@ -11,8 +11,8 @@ import { after, describe, it } from 'node:test';
 import { createRequire } from 'node:module';
 import type BetterSqlite3 from 'better-sqlite3';
 import { StorageError, StoreInputInvalid } from '../../src/jose/errors.js';
-import { SqliteTokenStore } from '../../src/store/sqlite.js';
-import { SQLITE_SCHEMA_VERSION } from '../../src/store/sqlite-schema.js';
+import { SqliteTokenStore } from '../../src/store/sqlite/sqlite.js';
+import { SQLITE_SCHEMA_VERSION } from '../../src/store/sqlite/sqlite-schema.js';
 import { runConformanceSuite } from './conformance.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'cjwt-sqlite-'));
@@ -43,7 +43,7 @@ describe('SqliteTokenStore specifics', () => {
   it('four processes opening one new file at once migrate it exactly once', async () => {
     const path = join(dir, 'opened-at-once.db');
     const script = `
-      import { SqliteTokenStore } from './src/store/sqlite.ts';
+      import { SqliteTokenStore } from './src/store/sqlite/sqlite.ts';
       const store = await SqliteTokenStore.open(process.argv[1]);
       const now = Date.now();
       await store.put({ id: 'p' + process.pid, kind: 'access', subject: 's', issuedAt: now, expiresAt: now + 60000 });

@@ -7,11 +7,11 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { CjwtError } from '../../src/jose/errors.js';
-import { MemoryTokenStore } from '../../src/store/memory.js';
-import { MySqlTokenStore } from '../../src/store/mysql.js';
-import { PostgresTokenStore } from '../../src/store/postgres.js';
-import { RedisTokenStore } from '../../src/store/redis.js';
-import { SqliteTokenStore } from '../../src/store/sqlite.js';
+import { MemoryTokenStore } from '../../src/store/memory/memory.js';
+import { MySqlTokenStore } from '../../src/store/mysql/mysql.js';
+import { PostgresTokenStore } from '../../src/store/postgres/postgres.js';
+import { RedisTokenStore } from '../../src/store/redis/redis.js';
+import { SqliteTokenStore } from '../../src/store/sqlite/sqlite.js';
 import { startBackgroundSweep } from '../../src/store/store-lifecycle.js';
 
 const TOO_LONG = 2 ** 31;

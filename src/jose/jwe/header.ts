@@ -4,7 +4,7 @@
  */
 import type { Buffer } from 'node:buffer';
 import { JOSENotSupported, JWEInvalid } from '../errors.js';
-import { decodeSegment as decodeJOSESegment, parseJSONObject } from '../jws-segments.js';
+import { decodeSegment as decodeJOSESegment, parseJSONObject } from '../jws/jws-segments.js';
 import type { JWEHeader } from './types.js';
 
 /**

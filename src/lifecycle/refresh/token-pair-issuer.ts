@@ -13,7 +13,9 @@
  *   family again so the successor cannot outlive it;
  * - reuse: `revokeWhere({ familyId })` revokes every refresh and access token of the login.
  */
-import { RefreshFamilyExpired, RefreshTokenReused, TokenError, JWTClaimValidationFailed, JWTInvalid, parseDuration } from '../../jose/index.js';
+import {
+  JWTClaimValidationFailed, JWTInvalid, MaxSessionsExceeded, RefreshFamilyExpired, RefreshTokenReused, TokenError, TokenRevoked, parseDuration,
+} from '../../jose/index.js';
 import { InvalidToken, type JWTManager, type VerifyTokenResult } from '../../jwt/index.js';
 import { createOpaqueTokenFormat } from '../../opaque/index.js';
 import type { ConsumeResult, SessionLimitPolicy, TokenRecord, TokenStore } from '../../store/index.js';
@@ -26,6 +28,8 @@ import type { IssueTokenPairInput, RefreshSession, RevocationOutcome, TokenPair,
 import { waitForSuccessor } from './successor-wait.js';
 
 const MIN_SECRET_BYTES = 32;
+/** Revocation reason of a family revoked because a spent refresh token came back. */
+const REUSE_REASON = 'refresh_reuse';
 
 function durationMs(value: number | string, name: string): number {
   const ms = parseDuration(value) * 1000;
@@ -104,7 +108,7 @@ export class TokenPairIssuer {
    * enforced atomically across servers: `reject` refuses the login, `evict-oldest` revokes the
    * least recently refreshed session (all its tokens).
    *
-   * @throws {TokenError} `ERR_MAX_SESSIONS_EXCEEDED` (policy `reject`, the subject has `maxUserSessions` live sessions).
+   * @throws {MaxSessionsExceeded} `ERR_MAX_SESSIONS_EXCEEDED` with `live` and `max` (policy `reject`).
    * @throws {JWTInvalid} for a missing subject or claims the pair sets itself.
    * @throws {StorageError} when the store fails (nothing usable was handed out).
    */
@@ -133,8 +137,7 @@ export class TokenPairIssuer {
         // The access token was never handed out; its record is only clutter.
         await this.#store.delete(minted.accessRecord.id, call).catch(() => false);
         this.#events?.emit('session.limit_exceeded', { time: now, subject: input.subject, clientId: input.clientId, live: added.live, max: this.#maxSessions });
-        const error = new TokenError('ERR_MAX_SESSIONS_EXCEEDED', `maximum concurrent sessions exceeded (${added.live} live, max ${this.#maxSessions})`);
-        throw Object.assign(error, { live: added.live, max: this.#maxSessions });
+        throw new MaxSessionsExceeded(added.live, this.#maxSessions);
       }
       if (added.evicted.length > 0) await this.#revokeEvicted(input.subject, added.evicted, now);
     }
@@ -150,7 +153,8 @@ export class TokenPairIssuer {
    *
    * @throws {RefreshTokenReused} `ERR_REFRESH_TOKEN_REUSED`: the token was spent; the family is now revoked.
    * @throws {RefreshFamilyExpired} `ERR_FAMILY_EXPIRED`: the login reached `familyMaxLifetime`.
-   * @throws {TokenError} `ERR_TOKEN_MALFORMED` (no store call made), `ERR_TOKEN_NOT_FOUND`, `ERR_TOKEN_EXPIRED`, `ERR_TOKEN_REVOKED`.
+   * @throws {TokenRevoked} `ERR_TOKEN_REVOKED`: the session was logged out, evicted or revoked.
+   * @throws {TokenError} `ERR_TOKEN_MALFORMED` (no store call made), `ERR_TOKEN_NOT_FOUND`, `ERR_TOKEN_EXPIRED`.
    * @throws {StorageError} when the store fails.
    */
   async refreshTokens(refreshToken: string): Promise<TokenPair> {
@@ -180,7 +184,7 @@ export class TokenPairIssuer {
     if (typeof jti !== 'string') return new InvalidToken(new JWTClaimValidationFailed('access token has no "jti" claim', 'jti', 'missing'));
     const record = await this.#store.get(jti, { now: this.#now() });
     if (record === undefined || record.kind !== 'access') return new InvalidToken(new TokenError('ERR_TOKEN_NOT_FOUND', 'access token is not known to the store'));
-    if (record.revokedAt !== undefined) return new InvalidToken(new TokenError('ERR_TOKEN_REVOKED', `access token revoked (${record.revokedReason ?? 'revoked'})`));
+    if (record.revokedAt !== undefined) return new InvalidToken(new TokenRevoked(`access token revoked (${record.revokedReason ?? 'revoked'})`));
     return result;
   }
 
@@ -264,14 +268,17 @@ export class TokenPairIssuer {
       throw new TokenError('ERR_TOKEN_NOT_FOUND', 'unknown refresh token');
     }
     if (result.reason === 'already_consumed') {
-      const revoked = await this.#store.revokeWhere({ familyId: record.familyId }, 'refresh_reuse', { now });
+      // A spent token already revoked for reuse: an earlier detection revoked the whole family,
+      // and any successor written after it is revoked by its own rotation (see #rotate). Not
+      // repeating the family-wide write keeps a replay flood from hammering the store.
+      const revoked = record.revokedReason === REUSE_REASON ? 0 : await this.#store.revokeWhere({ familyId: record.familyId }, REUSE_REASON, { now });
       this.#events?.emit('refresh.reuse_detected', {
         time: now, kind: 'refresh', tokenId: record.id, subject: record.subject, clientId: record.clientId, familyId: record.familyId, hashPrefix: hashPrefix(hash), revoked,
       });
-      if (revoked > 0) this.#events?.emit('token.revoked', { time: now, subject: record.subject, familyId: record.familyId, reason: 'refresh_reuse', count: revoked });
+      if (revoked > 0) this.#events?.emit('token.revoked', { time: now, subject: record.subject, familyId: record.familyId, reason: REUSE_REASON, count: revoked });
       throw new RefreshTokenReused(record.familyId, revoked);
     }
-    if (result.reason === 'revoked') throw new TokenError('ERR_TOKEN_REVOKED', `refresh token revoked (${record.revokedReason ?? 'revoked'})`);
+    if (result.reason === 'revoked') throw new TokenRevoked(`refresh token revoked (${record.revokedReason ?? 'revoked'})`);
     if (result.reason === 'expired') {
       const family = familyDataOf(record);
       if (family !== undefined && now >= family.familyExpiresAt) throw new RefreshFamilyExpired();
@@ -292,7 +299,7 @@ export class TokenPairIssuer {
     const graceLeft = consumedAt + this.#graceMs - this.#now();
     const successor = await waitForSuccessor(this.#store, successorId, graceLeft, () => ({ now: this.#now() }));
     if (successor === undefined || successor.consumedAt !== undefined) return undefined;
-    if (successor.revokedAt !== undefined) throw new TokenError('ERR_TOKEN_REVOKED', `refresh token revoked (${successor.revokedReason ?? 'revoked'})`);
+    if (successor.revokedAt !== undefined) throw new TokenRevoked(`refresh token revoked (${successor.revokedReason ?? 'revoked'})`);
     const sealed = familyDataOf(successor)?.sealedPair;
     const pair = sealed === undefined ? undefined : seal.open(sealed, successor.id, parent.familyId);
     // The grace is checked again after the wait: the successor is never handed out after it.

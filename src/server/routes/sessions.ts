@@ -85,7 +85,9 @@ export function registerSessionRoutes(app: FastifyInstance, ctx: ServiceContext)
     });
   });
 
-  app.post('/logout', { schema: { body: logoutBody } }, async (request) => {
+  // A bearer-only logout has no body; validate it as an empty object.
+  const emptyBody = async (request: FastifyRequest): Promise<void> => { request.body ??= {}; };
+  app.post('/logout', { schema: { body: logoutBody }, preValidation: emptyBody }, async (request) => {
     const body = (request.body ?? {}) as { refresh_token?: string };
     const bearer = /^Bearer +(\S+) *$/i.exec(request.headers.authorization ?? '')?.[1];
     const token = body.refresh_token ?? bearer;
