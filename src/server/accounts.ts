@@ -32,8 +32,8 @@ export interface InitialCredentials {
   clientSecret: string;
 }
 
-/** Default scopes of the first-start admin user. */
-export const ADMIN_SCOPES = 'profile sessions';
+/** Default scopes of the first-start admin user (`admin` opens the console's Admin page). */
+export const ADMIN_SCOPES = 'profile sessions admin';
 
 // A real hash to check against when the user does not exist, so timing does not tell users apart.
 let dummyHash: Promise<string> | undefined;

@@ -55,6 +55,8 @@ export const issueBody = {
   properties: {
     uid: { anyOf: [NAME, { type: 'integer' }] }, sub: NAME, aud: NAME, iss: NAME, device_id: NAME, ...CLIENT,
     scope: { type: 'array', maxItems: 50, items: { type: 'string', minLength: 1, maxLength: 100, pattern: '^[\\x21\\x23-\\x5b\\x5d-\\x7e]+$' } },
+    labels: { type: 'object', maxProperties: 20, propertyNames: { maxLength: 100 }, additionalProperties: { type: 'string', maxLength: 200 } },
+    tags: { type: 'array', maxItems: 20, items: { type: 'string', minLength: 1, maxLength: 100 } },
     access_ttl_minutes: { type: 'integer', minimum: 1, maximum: 1440 },
     refresh_ttl_days: { type: 'integer', minimum: 1, maximum: 365 },
   },

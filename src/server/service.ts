@@ -13,6 +13,7 @@ import { Accounts, type Authenticate, type InitialCredentials } from './accounts
 import { deriveLifecycleSecret, SessionAuthority } from './authority.js';
 import { resolveServiceConfig, type ResolvedServiceConfig, type TokenServiceConfig } from './config.js';
 import type { ServiceContext } from './context.js';
+import { registerConsole } from './console/index.js';
 import { ensureDataDir, loadMasterKey, PersistedKeyRing } from './data-dir.js';
 import { setupHttp } from './http-setup.js';
 import { createServiceMetrics } from './metrics.js';
@@ -146,6 +147,7 @@ export async function createTokenService(options: TokenServiceOptions = {}): Pro
   registerSeedTokenRoutes(app, ctx);
   registerOAuthRoutes(app, ctx);
   registerApiRoutes(app, ctx);
+  registerConsole(app, ctx, (gracePeriod) => keys.rotate(gracePeriod));
 
   // Other processes on the same data directory may rotate: pick up their keys for the JWKS too.
   const reloadTimer = setInterval(() => { keys.reload().catch(() => undefined); }, 5000);

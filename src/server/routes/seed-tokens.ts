@@ -20,6 +20,8 @@ interface IssueBody {
   device_id?: string;
   client_id?: string;
   scope?: string[];
+  labels?: Record<string, string>;
+  tags?: string[];
   access_ttl_minutes?: number;
   refresh_ttl_days?: number;
 }
@@ -49,6 +51,7 @@ export function registerSeedTokenRoutes(app: FastifyInstance, ctx: ServiceContex
           subject, clientId: body.client_id ?? client.id, scope: body.scope ?? [],
           device: body.device_id === undefined ? { ip: request.ip } : { id: body.device_id, ip: request.ip },
           claims: body.uid === undefined ? {} : { uid: body.uid },
+          ...(body.labels === undefined ? {} : { labels: body.labels }), ...(body.tags === undefined ? {} : { tags: body.tags }),
         });
         // The seed names its fields access_jwe/refresh_jwe; the OAuth names come along for clients that expect them.
         return {
