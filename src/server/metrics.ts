@@ -34,7 +34,8 @@ export async function createServiceMetrics(store: TokenStore): Promise<ServiceMe
     name: 'cjwt_live_sessions', help: 'Live sessions in the token store', registers: [registry],
     async collect() {
       try {
-        this.set(await store.count({ kind: 'session', status: 'active' }));
+        // One live login is one live refresh record (a rotation revokes its parent).
+        this.set(await store.count({ kind: 'refresh', status: 'active' }));
       } catch {
         storeErrors.inc({ operation: 'metrics' });
       }
