@@ -5,7 +5,7 @@
  * AbortSignal that fires at the deadline, so it can destroy the connection (the server then
  * rolls back and releases the locks).
  */
-import type { Pool, PoolConnection } from 'mysql2/promise';
+import type { ExecuteValues, Pool, PoolConnection, QueryResult } from 'mysql2/promise';
 import { runStoreCall } from '../record-codec.js';
 
 /** Driver errors whose documented remedy is to retry the whole transaction. */
@@ -84,6 +84,23 @@ export async function withPooledConnection<T>(pool: Pool, abort: AbortSignal, pr
   } finally {
     abort.removeEventListener('abort', onAbort);
     if (!broken) conn.release();
+  }
+}
+
+/**
+ * One autocommit statement, retried when InnoDB chose it as a deadlock victim (or its lock wait
+ * timed out): the server rolled the statement back, so running it again is the documented remedy,
+ * and nothing of it took effect. Row locks taken by the revocation log's triggers make such
+ * deadlocks possible between a consume and a concurrent family revocation.
+ */
+export async function executeRetrying<T extends QueryResult>(conn: PoolConnection, abort: AbortSignal, sql: string, params: ExecuteValues): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const [result] = await conn.execute<T>(sql, params);
+      return result;
+    } catch (err) {
+      if (attempt >= MAX_TX_ATTEMPTS || abort.aborted || !isRetryableTransactionError(err)) throw err;
+    }
   }
 }
 

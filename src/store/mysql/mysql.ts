@@ -9,7 +9,7 @@ import type {
   AddSessionResult, ConsumeResult, RevokeResult, SessionLimitPolicy, StoreCallOptions, TokenFilter,
   TokenPage, TokenPageResult, TokenRecord, TokenStore,
 } from '../types.js';
-import { inTransaction, withDeadline, withPooledConnection } from './mysql-call.js';
+import { executeRetrying, inTransaction, withDeadline, withPooledConnection } from './mysql-call.js';
 import { ReadCoalescer } from '../read-coalescer.js';
 import { upsertRecord } from './mysql-upsert.js';
 import { cleanupTime } from '../store-call.js';
@@ -207,11 +207,11 @@ export class MySqlTokenStore implements TokenStore {
 
   async revoke(id: string, reason?: string, options?: StoreCallOptions): Promise<RevokeResult> {
     checkReason(reason);
-    return this.#call('revoke', idKey(id), options, async (conn) => {
+    return this.#call('revoke', idKey(id), options, async (conn, abort) => {
       if (!lookupable(id, 'id')) return { revoked: false, reason: 'not_found' };
       const now = callNow(options);
       const key = exactKey(id);
-      const [result] = await conn.execute<ResultSetHeader>(
+      const result = await executeRetrying<ResultSetHeader>(conn, abort,
         `UPDATE ${this.#tables.tokens} SET revoked_at = ?, revoked_reason = ? WHERE id_digest = ? AND id = ? AND revoked_at IS NULL`,
         [now, reason === undefined ? null : bytes(reason), ...key]);
       if (result.affectedRows > 0) return { revoked: true, revokedAt: now };
@@ -299,12 +299,12 @@ export class MySqlTokenStore implements TokenStore {
   }
 
   async consume(hash: string, options?: StoreCallOptions): Promise<ConsumeResult> {
-    return this.#call('consume', hashKey(hash), options, async (conn) => {
+    return this.#call('consume', hashKey(hash), options, async (conn, abort) => {
       if (!lookupable(hash, 'hash')) return { consumed: false, reason: 'not_found' };
       const now = callNow(options);
       const key = exactKey(hash);
       // One conditional UPDATE: InnoDB's row lock lets exactly one caller see affectedRows = 1.
-      const [result] = await conn.execute<ResultSetHeader>(
+      const result = await executeRetrying<ResultSetHeader>(conn, abort,
         `UPDATE ${this.#tables.tokens} SET consumed_at = ?
          WHERE hash_digest = ? AND hash = ? AND consumed_at IS NULL AND revoked_at IS NULL AND expires_at > ?`,
         [now, ...key, now]);

@@ -93,13 +93,14 @@ if (url !== undefined) {
       const feed = await RevocationFeed.start(new RedisRevocationSource(url, { prefix: PREFIX, store, heartbeatMs: 50 }), { mirror });
       const checked = withRevocationMirror(store, mirror);
       let acceptedStale = 0;
+      let killed = 0;
       const revokedAt = new Map<string, number>();
       const killing = (async () => {
         const until = Date.now() + 1500;
         while (Date.now() < until) {
           const list = String(await admin.client('LIST'));
           for (const line of list.split('\n')) {
-            if (line.includes('name=cjwt-revocation-feed')) await admin.client('KILL', 'ID', /id=(\d+)/.exec(line)?.[1] ?? '0').catch(() => 0);
+            if (line.includes('name=cjwt-revocation-feed')) killed += Number(await admin.client('KILL', 'ID', /id=(\d+)/.exec(line)?.[1] ?? '0').catch(() => 0));
           }
           await new Promise((r) => setTimeout(r, 100));
         }
@@ -122,7 +123,9 @@ if (url !== undefined) {
       try {
         const result = await measurePropagation(mirror, started, 15_000);
         assert.equal(result.missing, 0, 'all 1,000 refused after reconnect');
-        assert.ok(mirror.errorCount > 0, 'the connection was killed');
+        // ioredis may resend a blocked read after its reconnect without surfacing an error, so the
+        // proof of the outage is the kills themselves, not the mirror's error count.
+        assert.ok(killed > 0, 'the connection was killed');
         assert.equal(acceptedStale, 0);
         for (const id of revoker.ids) assert.equal(await checked.isRevoked(id), true);
         console.log(`redis drop: ${mirror.errorCount} connection failures, after-reconnect ${JSON.stringify(result)}`);
