@@ -8,24 +8,14 @@
  * for.
  */
 import { ValidationFailed, type ValidationFailure } from '../jose/errors.js';
-import { parseDuration } from '../jose/jwt/jwt.js';
+import { parseDuration, type JWTClaims } from '../jose/jwt/jwt.js';
 import type { TokenRecord } from '../store/index.js';
 
 export type { ValidationFailure } from '../jose/errors.js';
 
 /** Claims as the chain reads them: JWT claim names; `scope` as a space-separated string or an array. */
-export interface ValidatableClaims {
-  iss?: string;
-  sub?: string;
-  aud?: string | string[];
-  /** Epoch seconds. */
-  exp?: number;
-  /** Epoch seconds. */
-  nbf?: number;
-  /** Epoch seconds. */
-  iat?: number;
+export interface ValidatableClaims extends JWTClaims {
   scope?: string | string[];
-  [claim: string]: unknown;
 }
 
 /**

@@ -5,7 +5,7 @@
  * one process after a revocation in another.
  */
 import assert from 'node:assert/strict';
-import { fork, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -13,6 +13,7 @@ import { generateSecret } from '../../src/jose/index.js';
 import { JWTManager } from '../../src/jwt/index.js';
 import { createTokenStore, type TokenStore } from '../../src/store/index.js';
 import type { RaceTask, RaceTally } from './jwt-race-worker.js';
+import { forkWorkers, stopWorkers } from '../support/workers.js';
 
 const WORKER = join(import.meta.dirname, 'jwt-race-worker.ts');
 
@@ -30,21 +31,11 @@ export function runJwtRaceSuite(name: string, url: string | undefined, workerCou
       store = await createTokenStore(url);
       manager = JWTManager.withHMAC(secret, { issuer: 'https://auth.example', keyId: 'race', store, trackUserTokens: true });
       const exported = Buffer.from(secret.export()).toString('base64url');
-      await Promise.all(Array.from({ length: workerCount }, () => new Promise<void>((resolve, reject) => {
-        const child = fork(WORKER, [url, exported], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-        workers.push(child);
-        child.once('message', () => resolve());
-        child.once('exit', (code) => reject(new Error(`worker exited with ${String(code)} before it was ready`)));
-      })));
+      await forkWorkers(WORKER, [url, exported], workerCount, workers);
     });
 
     after(async () => {
-      await Promise.all(workers.map((child) => new Promise<void>((resolve) => {
-        if (child.exitCode !== null) return resolve();
-        const kill = setTimeout(() => child.kill('SIGKILL'), 5000);
-        child.once('exit', () => { clearTimeout(kill); resolve(); });
-        child.send({ type: 'exit' });
-      })));
+      await stopWorkers(workers);
       await store?.close();
     });
 

@@ -7,7 +7,6 @@
  * runConcurrencySuite('postgres', requireEnv('CJWT_TEST_POSTGRES_URL'));
  */
 import assert from 'node:assert/strict';
-import { fork } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
@@ -15,6 +14,7 @@ import { after, before, describe, it } from 'node:test';
 import { createTokenStore } from '../../src/store/create.js';
 import type { TokenRecord, TokenStore } from '../../src/store/types.js';
 import type { WorkerTask, WorkerTally } from './concurrency-worker.js';
+import { forkWorkers, stopWorkers } from '../support/workers.js';
 
 /** Options of {@link runConcurrencySuite}. */
 export interface ConcurrencyOptions {
@@ -42,21 +42,11 @@ export function runConcurrencySuite(name: string, url: string | undefined, optio
     before(async () => {
       assert.ok(url, `no store URL for ${name}: is its test server running (see scripts/run-tests.ts)?`);
       store = await createTokenStore(url);
-      await Promise.all(Array.from({ length: workerCount }, () => new Promise<void>((resolve, reject) => {
-        const child = fork(WORKER, [url], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-        workers.push(child);
-        child.once('message', () => resolve());
-        child.once('exit', (code) => reject(new Error(`worker exited with ${String(code)} before it was ready`)));
-      })));
+      await forkWorkers(WORKER, [url], workerCount, workers);
     });
 
     after(async () => {
-      await Promise.all(workers.map((child) => new Promise<void>((resolve) => {
-        if (child.exitCode !== null) return resolve();
-        const kill = setTimeout(() => child.kill('SIGKILL'), 5000);
-        child.once('exit', () => { clearTimeout(kill); resolve(); });
-        child.send({ type: 'exit' });
-      })));
+      await stopWorkers(workers);
       await store?.close();
     });
 

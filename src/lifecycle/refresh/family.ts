@@ -66,3 +66,14 @@ export function familyDataRecord(data: FamilyData): Record<string, unknown> {
   if (data.sealedPair !== undefined) out.sealedPair = data.sealedPair;
   return out;
 }
+
+/** What a login session says of itself (client, scope, device, labels, tags): only the fields the record has. */
+export function sessionFactsOf(record: TokenRecord): Pick<TokenRecord, 'clientId' | 'scope' | 'device' | 'labels' | 'tags'> {
+  const facts: Pick<TokenRecord, 'clientId' | 'scope' | 'device' | 'labels' | 'tags'> = {};
+  if (record.clientId !== undefined) facts.clientId = record.clientId;
+  if (record.scope !== undefined) facts.scope = record.scope;
+  if (record.device !== undefined) facts.device = record.device;
+  if (record.labels !== undefined) facts.labels = record.labels;
+  if (record.tags !== undefined) facts.tags = record.tags;
+  return facts;
+}

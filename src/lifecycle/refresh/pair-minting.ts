@@ -8,7 +8,7 @@ import { JWTInvalid } from '../../jose/index.js';
 import type { JWTManager } from '../../jwt/index.js';
 import type { OpaqueTokenFormat } from '../../opaque/index.js';
 import type { TokenDevice, TokenRecord } from '../../store/index.js';
-import { familyDataRecord, refreshRecordId, type FamilyData } from './family.js';
+import { familyDataRecord, refreshRecordId, sessionFactsOf, type FamilyData } from './family.js';
 import type { PairSeal } from './pair-seal.js';
 import type { TokenPair } from './types.js';
 
@@ -110,11 +110,5 @@ export async function mintPair(ctx: MintContext, facts: FamilyFacts, generation:
 
 /** The family facts a stored refresh record carries (for the next rotation). */
 export function factsOf(record: TokenRecord, family: FamilyData, familyId: string): FamilyFacts {
-  const facts: FamilyFacts = { familyId, subject: record.subject, family };
-  if (record.clientId !== undefined) facts.clientId = record.clientId;
-  if (record.scope !== undefined) facts.scope = record.scope;
-  if (record.device !== undefined) facts.device = record.device;
-  if (record.labels !== undefined) facts.labels = record.labels;
-  if (record.tags !== undefined) facts.tags = record.tags;
-  return facts;
+  return { familyId, subject: record.subject, family, ...sessionFactsOf(record) };
 }

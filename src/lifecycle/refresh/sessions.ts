@@ -3,7 +3,7 @@
  * not yet exchanged; a rotation revokes the consumed one with reason `rotated`).
  */
 import type { TokenRecord, TokenStore } from '../../store/index.js';
-import { familyDataOf, parseRefreshRecordId } from './family.js';
+import { familyDataOf, parseRefreshRecordId, sessionFactsOf } from './family.js';
 import type { RefreshSession } from './types.js';
 
 /** The session a live refresh record stands for, or undefined for a record not written by a TokenPairIssuer. */
@@ -18,13 +18,9 @@ export function sessionOf(record: TokenRecord): RefreshSession | undefined {
     refreshCount: parsed.generation,
     expiresAt: record.expiresAt,
     familyExpiresAt: family.familyExpiresAt,
+    ...sessionFactsOf(record),
   };
   if (parsed.generation > 0) session.lastRefreshedAt = record.issuedAt;
-  if (record.clientId !== undefined) session.clientId = record.clientId;
-  if (record.scope !== undefined) session.scope = record.scope;
-  if (record.device !== undefined) session.device = record.device;
-  if (record.labels !== undefined) session.labels = record.labels;
-  if (record.tags !== undefined) session.tags = record.tags;
   return session;
 }
 

@@ -4,13 +4,14 @@
  * race-<backend>.test.ts calls {@link runRefreshRaces}.
  */
 import assert from 'node:assert/strict';
-import { fork, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { TokenStore } from '../../../src/store/types.js';
 import { backend, type BackendName } from './backends.js';
 import { raceIssuer, type RaceConfig, type RaceTally, type RaceTask } from './race-config.js';
+import { forkWorkers, stopWorkers } from '../../support/workers.js';
 
 const WORKER = join(import.meta.dirname, 'race-worker.ts');
 
@@ -31,21 +32,11 @@ export function runRefreshRaces(name: Exclude<BackendName, 'memory'>, workerCoun
 
     before(async () => {
       store = await target.open();
-      await Promise.all(Array.from({ length: workerCount }, () => new Promise<void>((resolve, reject) => {
-        const child = fork(WORKER, [url, JSON.stringify(target.options)], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-        workers.push(child);
-        child.once('message', () => resolve());
-        child.once('exit', (code) => reject(new Error(`worker exited with ${String(code)} before it was ready`)));
-      })));
+      await forkWorkers(WORKER, [url, JSON.stringify(target.options)], workerCount, workers);
     });
 
     after(async () => {
-      await Promise.all(workers.map((child) => new Promise<void>((resolve) => {
-        if (child.exitCode !== null) return resolve();
-        const kill = setTimeout(() => child.kill('SIGKILL'), 5000);
-        child.once('exit', () => { clearTimeout(kill); resolve(); });
-        child.send({ type: 'exit' });
-      })));
+      await stopWorkers(workers);
       await store?.close();
       target.dispose();
     });
