@@ -18,6 +18,7 @@ export interface ServeOptions {
   algorithm?: string;
   maxUserSessions?: string;
   logLevel?: string;
+  revocation?: string;
 }
 
 function integer(value: string | undefined, name: string): number | undefined {
@@ -43,6 +44,7 @@ export async function serve(options: ServeOptions): Promise<void> {
       ...(options.algorithm === undefined ? {} : { algorithm: options.algorithm as 'ES256' }),
       ...(options.maxUserSessions === undefined ? {} : { maxUserSessions: integer(options.maxUserSessions, '--max-user-sessions')! }),
       ...(options.logLevel === undefined ? {} : { logLevel: options.logLevel }),
+      ...(options.revocation === undefined ? {} : { revocation: options.revocation as 'feed' }),
     });
   } catch (err) {
     if (err instanceof TypeError) throw new UsageError(err.message);
@@ -86,5 +88,6 @@ export function registerServe(program: Command): void {
     .option('--algorithm <alg>', 'signing algorithm of generated keys (default ES256; CJWT_ALGORITHM)')
     .option('--max-user-sessions <n>', 'live sessions per user, 0 unlimited (CJWT_MAX_USER_SESSIONS)')
     .option('--log-level <level>', 'pino level or silent (default info; CJWT_LOG_LEVEL)')
+    .option('--revocation <mode>', 'revocation checks: store (a read per check, default) or feed (in-memory mirror of the store\'s revocation log; CJWT_REVOCATION)')
     .action((options: ServeOptions) => runAction(() => serve(options)));
 }

@@ -5,10 +5,11 @@
  * rebuilt when the key ring is replaced (another process rotated) or the issuer URL becomes known.
  */
 import { createHash, hkdfSync } from 'node:crypto';
-import { isCjwtError, TokenError } from '../jose/errors.js';
-import { JWTManager, type VerifyTokenResult } from '../jwt/index.js';
+import { isCjwtError, JWTClaimValidationFailed, TokenError, TokenRevoked } from '../jose/errors.js';
+import { InvalidToken, JWTManager, type VerifyTokenResult } from '../jwt/index.js';
 import type { KeyRing } from '../keys/index.js';
 import type { TokenEvents } from '../lifecycle/events.js';
+import type { RevocationAnswerer } from '../lifecycle/feed/mirrored-store.js';
 import { TokenPairIssuer, type IssueTokenPairInput, type RefreshSession, type TokenPair } from '../lifecycle/refresh/index.js';
 import type { SessionLimitPolicy, TokenStore } from '../store/index.js';
 
@@ -32,6 +33,16 @@ export interface SessionAuthorityOptions {
   events?: TokenEvents;
   /** Called when a token names a kid the ring does not know (another process may have rotated); true when the ring changed. */
   onUnknownKey?: () => Promise<boolean>;
+  /**
+   * The feed's mirror (`revocation: 'feed'`): access tokens are checked against it instead of a
+   * store read; while it is older than its bound (`'unknown'`) the store answers.
+   */
+  revocationMirror?: RevocationAnswerer;
+  /**
+   * With a mirror: resolves once it holds what this process just revoked, so a logout answers
+   * only when this process's next check refuses the token (read-your-writes).
+   */
+  settle?: () => Promise<void>;
 }
 
 export type { TokenPair, RefreshSession };
@@ -91,8 +102,15 @@ export class SessionAuthority {
    * Opens a session and issues its first pair.
    * @throws {TokenError} `ERR_MAX_SESSIONS_EXCEEDED` (with `live`) past `maxUserSessions` with the `reject` policy.
    */
-  issueTokenPair(input: IssueTokenPairInput): Promise<TokenPair> {
-    return this.parts().pairs.issueTokenPair(input);
+  async issueTokenPair(input: IssueTokenPairInput): Promise<TokenPair> {
+    const pair = await this.parts().pairs.issueTokenPair(input);
+    // evict-oldest may have ended a session to make room.
+    if (this.options.sessionLimitPolicy === 'evict-oldest' && this.options.maxUserSessions > 0) await this.#settle();
+    return pair;
+  }
+
+  async #settle(): Promise<void> {
+    await this.options.settle?.();
   }
 
   /**
@@ -100,17 +118,41 @@ export class SessionAuthority {
    * @throws {TokenError} `ERR_REFRESH_TOKEN_REUSED` (the session is then revoked), `ERR_TOKEN_MALFORMED`,
    * `ERR_TOKEN_NOT_FOUND`, `ERR_TOKEN_EXPIRED`, `ERR_TOKEN_REVOKED`, `ERR_FAMILY_EXPIRED`.
    */
-  refreshTokens(refreshToken: string): Promise<TokenPair> {
-    return this.parts().pairs.refreshTokens(refreshToken);
+  async refreshTokens(refreshToken: string): Promise<TokenPair> {
+    try {
+      return await this.parts().pairs.refreshTokens(refreshToken);
+    } catch (err) {
+      if (isCjwtError(err, 'ERR_REFRESH_TOKEN_REUSED')) await this.#settle();
+      throw err;
+    }
   }
 
-  /** Verifies an access token: signature, issuer, audience, expiry, then its record in the store. */
+  /**
+   * Verifies an access token: signature, issuer, audience, expiry, then its record in the store,
+   * or with a revocation mirror, the mirror while it is current.
+   */
   async verifyToken(token: string): Promise<VerifyTokenResult> {
-    const result = await this.parts().pairs.verifyAccessToken(token);
+    const result = await this.#verifyOnce(token);
     if (!result.valid && result.error.code === 'ERR_JWKS_NO_MATCHING_KEY' && this.options.onUnknownKey !== undefined && (await this.options.onUnknownKey())) {
-      return this.parts().pairs.verifyAccessToken(token);
+      return this.#verifyOnce(token);
     }
     return result;
+  }
+
+  async #verifyOnce(token: string): Promise<VerifyTokenResult> {
+    const mirror = this.options.revocationMirror;
+    if (mirror === undefined) return this.parts().pairs.verifyAccessToken(token);
+    const result = await this.parts().jwt.verifyToken(token);
+    if (!result.valid) return result;
+    const { jti, iat, sid } = result.claims;
+    if (typeof jti !== 'string') return new InvalidToken(new JWTClaimValidationFailed('access token has no "jti" claim', 'jti', 'missing'));
+    // The session cutoff applies by sid (a logged-out session never issues again). Not the subject
+    // cutoff: `iat` has whole seconds, so a login in the second after a revoke-all would be refused;
+    // revoke-all also logs every revoked access token by id, which is what the store check sees too.
+    const answer = mirror.isRevoked(jti, typeof sid === 'string' && typeof iat === 'number' ? { issuedAt: iat * 1000, familyId: sid } : undefined);
+    if (answer === true) return new InvalidToken(new TokenRevoked('access token revoked'));
+    if (answer === false) return result;
+    return this.parts().pairs.verifyAccessToken(token);
   }
 
   /**
@@ -119,7 +161,9 @@ export class SessionAuthority {
    */
   async logout(token: string): Promise<number> {
     try {
-      return (await this.parts().pairs.logout(token)).revoked;
+      const { revoked } = await this.parts().pairs.logout(token);
+      if (revoked > 0) await this.#settle();
+      return revoked;
     } catch (err) {
       if (isCjwtError(err) && err.code !== 'ERR_STORAGE') return 0;
       throw err;
@@ -140,12 +184,16 @@ export class SessionAuthority {
   async revokeSession(subject: string, familyId: string): Promise<boolean> {
     const sessions = await this.listSessions(subject);
     if (!sessions.some((s) => s.familyId === familyId)) return false;
-    return (await this.parts().pairs.revokeSession(familyId, subject)).revoked > 0;
+    const { revoked } = await this.parts().pairs.revokeSession(familyId, subject);
+    if (revoked > 0) await this.#settle();
+    return revoked > 0;
   }
 
   /** Revokes every session and token of the subject. */
   async revokeAllSessions(subject: string): Promise<number> {
-    return (await this.parts().pairs.revokeAllSessions(subject)).revoked;
+    const { revoked } = await this.parts().pairs.revokeAllSessions(subject);
+    if (revoked > 0) await this.#settle();
+    return revoked;
   }
 }
 

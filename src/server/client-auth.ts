@@ -7,6 +7,11 @@ import type { FastifyRequest } from 'fastify';
 import type { Accounts, AuthenticatedClient } from './accounts.js';
 import { clientForbidden, invalidClient, invalidRequest } from './errors.js';
 
+// Most ids and secrets hold neither `%` nor `+`: skip the decoding work for them.
+function formDecode(text: string): string {
+  return /[%+]/.test(text) ? decodeURIComponent(text.replace(/\+/g, ' ')) : text;
+}
+
 function basicCredentials(header: string | undefined): { id: string; secret: string } | undefined {
   if (header === undefined) return undefined;
   const m = /^Basic +([A-Za-z0-9+/]+=*) *$/i.exec(header);
@@ -16,7 +21,7 @@ function basicCredentials(header: string | undefined): { id: string; secret: str
   if (colon < 0) return undefined;
   // RFC 6749 §2.3.1: both halves are form-urlencoded.
   try {
-    return { id: decodeURIComponent(decoded.slice(0, colon).replace(/\+/g, ' ')), secret: decodeURIComponent(decoded.slice(colon + 1).replace(/\+/g, ' ')) };
+    return { id: formDecode(decoded.slice(0, colon)), secret: formDecode(decoded.slice(colon + 1)) };
   } catch {
     return undefined;
   }

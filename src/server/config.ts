@@ -42,6 +42,13 @@ export interface ResolvedServiceConfig {
   trustProxy: boolean;
   /** Milliseconds the shutdown waits for in-flight requests. */
   shutdownTimeoutMs: number;
+  /**
+   * How access tokens are checked for revocation: `store` (a store read per check, the default)
+   * or `feed` (an in-memory mirror of the store's revocations, kept current by its log or stream).
+   */
+  revocation: 'store' | 'feed';
+  /** With `feed`: a mirror not confirmed current within this many ms is not used (the store answers). */
+  revocationMaxStalenessMs: number;
 }
 
 /** Options of `createTokenService` that come from configuration. */
@@ -70,6 +77,8 @@ export const DEFAULT_CONFIG: ResolvedServiceConfig = {
   logLevel: 'info',
   trustProxy: false,
   shutdownTimeoutMs: 10_000,
+  revocation: 'store',
+  revocationMaxStalenessMs: 1000,
 };
 
 type Kind = 'string' | 'int' | 'list' | 'bool';
@@ -77,7 +86,7 @@ const FIELDS: Record<keyof ResolvedServiceConfig, Kind> = {
   host: 'string', port: 'int', dataDir: 'string', store: 'string', issuer: 'string', audiences: 'list', algorithm: 'string',
   accessTtlSeconds: 'int', refreshTtlSeconds: 'int', maxUserSessions: 'int', sessionLimitPolicy: 'string', reuseGraceMs: 'int', masterKey: 'string',
   usersFile: 'string', rateLimitMax: 'int', rateLimitWindowMs: 'int', bodyLimit: 'int', corsOrigins: 'list', logLevel: 'string',
-  trustProxy: 'bool', shutdownTimeoutMs: 'int',
+  trustProxy: 'bool', shutdownTimeoutMs: 'int', revocation: 'string', revocationMaxStalenessMs: 'int',
 };
 
 /** `dataDir` → `CJWT_DATA_DIR`. */
@@ -138,6 +147,7 @@ export async function resolveServiceConfig(options: TokenServiceConfig = {}, env
   apply(config, options as Record<string, unknown>, 'option');
   if (!isJWSAlgorithm(config.algorithm)) throw new TypeError(`unsupported signing algorithm ${String(config.algorithm)}`);
   if (config.sessionLimitPolicy !== 'reject' && config.sessionLimitPolicy !== 'evict-oldest') throw new TypeError('sessionLimitPolicy must be reject or evict-oldest');
+  if (config.revocation !== 'store' && config.revocation !== 'feed') throw new TypeError('revocation must be store or feed');
   if (config.audiences.length === 0) throw new TypeError('audiences must not be empty');
   if (config.port > 65535) throw new TypeError('port must be at most 65535');
   return config;

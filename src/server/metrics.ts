@@ -42,11 +42,20 @@ export async function createServiceMetrics(store: TokenStore): Promise<ServiceMe
     },
   });
   void liveSessions;
+  // Label lookups hash the label set on every call; the bound children are kept per label pair
+  // (operations and outcomes are few: route names and error codes).
+  const counters = new Map<string, { inc(): void }>();
+  const timers = new Map<string, { observe(value: number): void }>();
   return {
     registry,
     observe(operation, outcome, seconds) {
-      operations.inc({ operation, outcome });
-      latency.observe({ operation }, seconds);
+      const key = `${operation}\0${outcome}`;
+      let counter = counters.get(key);
+      if (counter === undefined) counters.set(key, (counter = operations.labels(operation, outcome)));
+      counter.inc();
+      let timer = timers.get(operation);
+      if (timer === undefined) timers.set(operation, (timer = latency.labels(operation)));
+      timer.observe(seconds);
     },
     storeError(operation) {
       storeErrors.inc({ operation });

@@ -8,15 +8,17 @@ import { join, resolve } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { KeyRing } from '../keys/index.js';
 import { TokenEvents } from '../lifecycle/events.js';
+import type { RevocationFeed } from '../lifecycle/feed/revocation-feed.js';
 import { createTokenStore, type TokenStore } from '../store/index.js';
 import { Accounts, type Authenticate, type InitialCredentials } from './accounts.js';
 import { deriveLifecycleSecret, SessionAuthority } from './authority.js';
 import { resolveServiceConfig, type ResolvedServiceConfig, type TokenServiceConfig } from './config.js';
 import type { ServiceContext } from './context.js';
-import { registerConsole } from './console/index.js';
+import { countVerifyAnswers, registerConsole } from './console/index.js';
 import { ensureDataDir, loadMasterKey, PersistedKeyRing } from './data-dir.js';
 import { setupHttp } from './http-setup.js';
 import { createServiceMetrics } from './metrics.js';
+import { openServiceRevocationFeed } from './revocation-feed.js';
 import type { PasswordHashCost } from './passwords.js';
 import { registerApiRoutes } from './routes/api.js';
 import { registerHealthRoutes } from './routes/health.js';
@@ -73,6 +75,12 @@ async function rateLimitRedis(storeUrl: string): Promise<unknown> {
   return new Redis(storeUrl, { lazyConnect: false, maxRetriesPerRequest: 1, enableOfflineQueue: false, connectTimeout: 2000 });
 }
 
+// A feed that cannot catch up within its bound goes stale, and checks then ask the store: waiting
+// longer would only delay the answer, so the wait ends there without an error.
+function settleFeed(feed: RevocationFeed, boundMs: number): () => Promise<void> {
+  return () => feed.waitCurrent(boundMs).catch(() => undefined);
+}
+
 /**
  * Builds the token service.
  *
@@ -95,12 +103,19 @@ export async function createTokenService(options: TokenServiceOptions = {}): Pro
   const events = givenEvents ?? new TokenEvents();
   const issuer = config.issuer ?? `http://${config.host}:${config.port}`;
   const metrics = await createServiceMetrics(store);
+  let feed: RevocationFeed | undefined;
+  try {
+    if (config.revocation === 'feed') feed = await openServiceRevocationFeed(config.store ?? (tokenStore === undefined ? storeUrl : undefined), store, config.revocationMaxStalenessMs);
+  } catch (err) {
+    if (ownsStore) await store.close();
+    throw err;
+  }
 
   let lastReload = 0;
   const authority = new SessionAuthority({
     store, ring: () => keys.ring, issuer, audiences: config.audiences, accessTtlSeconds: config.accessTtlSeconds,
     refreshTtlSeconds: config.refreshTtlSeconds, maxUserSessions: config.maxUserSessions, sessionLimitPolicy: config.sessionLimitPolicy, events,
-    reuseGraceMs: config.reuseGraceMs, secret: deriveLifecycleSecret(masterKey),
+    reuseGraceMs: config.reuseGraceMs, secret: deriveLifecycleSecret(masterKey), ...(feed === undefined ? {} : { revocationMirror: feed.mirror, settle: settleFeed(feed, config.revocationMaxStalenessMs) }),
     // A kid we do not know may be another process's rotation: re-read the key file, at most once a second.
     onUnknownKey: async () => {
       if (Date.now() - lastReload < 1000) return false;
@@ -141,13 +156,14 @@ export async function createTokenService(options: TokenServiceOptions = {}): Pro
     redis = await rateLimitRedis(storeUrl);
     await app.register(rateLimit, { global: false, ...(redis === undefined ? {} : { redis, nameSpace: 'cjwt-rl:', skipOnError: false }) });
   }
+  const verifyCounter = countVerifyAnswers(app);
   registerHealthRoutes(app, ctx);
   registerWellKnownRoutes(app, ctx);
   registerSessionRoutes(app, ctx);
   registerSeedTokenRoutes(app, ctx);
   registerOAuthRoutes(app, ctx);
   registerApiRoutes(app, ctx);
-  registerConsole(app, ctx, (gracePeriod) => keys.rotate(gracePeriod));
+  registerConsole(app, ctx, (gracePeriod) => keys.rotate(gracePeriod), verifyCounter);
 
   // Other processes on the same data directory may rotate: pick up their keys for the JWKS too.
   const reloadTimer = setInterval(() => { keys.reload().catch(() => undefined); }, 5000);
@@ -175,6 +191,7 @@ export async function createTokenService(options: TokenServiceOptions = {}): Pro
       clearInterval(reloadTimer);
       await app.close();
       if (redis !== undefined) (redis as { disconnect(): void }).disconnect();
+      await feed?.close();
       if (ownsStore) await store.close();
     },
   };

@@ -9,7 +9,9 @@ import type { ServiceContext } from '../context.js';
 import { registerConsoleAdminRoutes } from './admin-routes.js';
 import { registerConsoleSessionRoutes } from './session-routes.js';
 import { CONSOLE_CSP, registerConsoleAssets } from './static-assets.js';
-import { countVerifyAnswers } from './verify-counter.js';
+import type { VerifyCounter } from './verify-counter.js';
+
+export { countVerifyAnswers } from './verify-counter.js';
 import { registerVerifyProxy } from './verify-proxy.js';
 
 export { ADMIN_SCOPE } from './cookie-session.js';
@@ -17,10 +19,10 @@ export { CONSOLE_CSP } from './static-assets.js';
 
 /**
  * Adds the console to the service. `rotateKeys` is the service's key rotation (the admin's
- * "Rotate" button).
+ * "Rotate" button); `verifyCounter` comes from {@link countVerifyAnswers}, called before the
+ * `/verify` route is added.
  */
-export function registerConsole(app: FastifyInstance, ctx: ServiceContext, rotateKeys: (gracePeriod?: number | string) => Promise<string>): void {
-  const verifyCounter = countVerifyAnswers(app);
+export function registerConsole(app: FastifyInstance, ctx: ServiceContext, rotateKeys: (gracePeriod?: number | string) => Promise<string>, verifyCounter: VerifyCounter): void {
   app.register(async (scope) => {
     // Runs after the service's own onSend hook (parents first), so the page gets its own policy.
     scope.addHook('onSend', async (_request, reply, payload) => {
