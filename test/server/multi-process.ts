@@ -1,24 +1,45 @@
 /**
  * Two `cjwt serve` processes on one shared store (Redis or PostgreSQL) and one data directory,
  * as behind a load balancer: a logout or revocation on one is refused on the other at the next
- * request, and 200 logins racing across both never exceed `maxUserSessions`.
+ * request (with `revocation: 'feed'`, within the staleness bound), and 200 logins racing across
+ * both never exceed `maxUserSessions`.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { freePort } from '../support/server-process.js';
-import { basic, bearer, call, CLIENT, makeDataDir, spawnServe, USER, type ServeProcess } from './harness.js';
+import { basic, bearer, call, CLIENT, makeDataDir, spawnServe, USER, type Reply, type ServeProcess } from './harness.js';
+
+/** How the processes check revocation; with the feed, "at the next request" becomes "within the bound". */
+export type RevocationMode = 'store' | 'feed';
+
+// The feed's default staleness bound, plus scheduling slack for a loaded test machine.
+const FEED_BOUND_MS = 1000 + 500;
+
+/**
+ * Calls `request` until `done` holds for its reply (once for the store mode, until the bound for
+ * the feed), and returns the last reply.
+ */
+async function untilWithin(mode: RevocationMode, request: () => Promise<Reply>, done: (reply: Reply) => boolean): Promise<Reply> {
+  const deadline = Date.now() + (mode === 'feed' ? FEED_BOUND_MS : 0);
+  let reply = await request();
+  while (!done(reply) && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    reply = await request();
+  }
+  return reply;
+}
 
 /** Registers the suite for one store URL (undefined: the harness reported the missing server). */
-export function runMultiProcessSuite(name: string, storeUrl: string | undefined): void {
+export function runMultiProcessSuite(name: string, storeUrl: string | undefined, mode: RevocationMode = 'store'): void {
   if (storeUrl === undefined) return;
-  describe(`two service processes on one ${name}`, () => {
+  describe(`two service processes on one ${name}, revocation ${mode}`, () => {
     let a: ServeProcess;
     let b: ServeProcess;
     let dispose: () => void;
     before(async () => {
       const data = await makeDataDir();
       dispose = data.dispose;
-      const env = { CJWT_STORE: storeUrl, CJWT_MAX_USER_SESSIONS: '5', CJWT_ISSUER: 'https://auth.test' };
+      const env = { CJWT_STORE: storeUrl, CJWT_MAX_USER_SESSIONS: '5', CJWT_ISSUER: 'https://auth.test', CJWT_REVOCATION: mode };
       a = await spawnServe(data.dir, await freePort(), env);
       b = await spawnServe(data.dir, await freePort(), env);
     });
@@ -32,7 +53,7 @@ export function runMultiProcessSuite(name: string, storeUrl: string | undefined)
       assert.equal(typeof pair.access_token, 'string');
       assert.equal((await call(b.url, 'GET', '/api/profile', { headers: bearer(pair.access_token as string) })).status, 200);
       assert.equal((await call(a.url, 'POST', '/logout', { json: { refresh_token: pair.refresh_token } })).status, 200);
-      const refused = await call(b.url, 'GET', '/api/profile', { headers: bearer(pair.access_token as string) });
+      const refused = await untilWithin(mode, () => call(b.url, 'GET', '/api/profile', { headers: bearer(pair.access_token as string) }), (r) => r.status === 401);
       assert.equal(refused.status, 401);
       assert.equal(refused.body.code, 'ERR_TOKEN_REVOKED');
       const refresh = await call(b.url, 'POST', '/token', { form: { grant_type: 'refresh_token', refresh_token: pair.refresh_token as string } });
@@ -47,10 +68,10 @@ export function runMultiProcessSuite(name: string, storeUrl: string | undefined)
       // The spent token replayed on the other server: reuse detected there, session revoked everywhere.
       const replay = await call(b.url, 'POST', '/token', { form: { grant_type: 'refresh_token', refresh_token: pair.refresh_token as string } });
       assert.equal(replay.body.code, 'ERR_REFRESH_TOKEN_REUSED');
-      assert.equal((await call(a.url, 'GET', '/api/profile', { headers: bearer(rotated.access_token as string) })).status, 401);
+      assert.equal((await untilWithin(mode, () => call(a.url, 'GET', '/api/profile', { headers: bearer(rotated.access_token as string) }), (r) => r.status === 401)).status, 401);
       const fresh = (await call(a.url, 'POST', '/login', { json: USER })).body;
       assert.equal((await call(b.url, 'POST', '/revoke', { form: { token: fresh.access_token as string } })).status, 200);
-      const introspected = await call(a.url, 'POST', '/introspect', { form: { token: fresh.access_token as string }, headers: basic(CLIENT.id, CLIENT.secret) });
+      const introspected = await untilWithin(mode, () => call(a.url, 'POST', '/introspect', { form: { token: fresh.access_token as string }, headers: basic(CLIENT.id, CLIENT.secret) }), (r) => r.body.active === false);
       assert.deepEqual(introspected.body, { active: false });
     });
 
