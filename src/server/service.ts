@@ -17,6 +17,7 @@ import { registerConsole } from './console/index.js';
 import { ensureDataDir, loadMasterKey, PersistedKeyRing } from './data-dir.js';
 import { setupHttp } from './http-setup.js';
 import { createServiceMetrics } from './metrics.js';
+import { installRateLimits } from './rate-limits.js';
 import type { PasswordHashCost } from './passwords.js';
 import { registerApiRoutes } from './routes/api.js';
 import { registerHealthRoutes } from './routes/health.js';
@@ -67,12 +68,6 @@ const REDACT = [
   'body.token', 'body.refresh_token', 'password', 'token', 'refresh_token', 'client_secret',
 ];
 
-async function rateLimitRedis(storeUrl: string): Promise<unknown> {
-  if (!/^rediss?:\/\//i.test(storeUrl)) return undefined;
-  const { Redis } = await import('ioredis');
-  return new Redis(storeUrl, { lazyConnect: false, maxRetriesPerRequest: 1, enableOfflineQueue: false, connectTimeout: 2000 });
-}
-
 /**
  * Builds the token service.
  *
@@ -118,8 +113,10 @@ export async function createTokenService(options: TokenServiceOptions = {}): Pro
     // Wrong types are refused, not coerced; nothing is silently dropped.
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
   });
+  setupHttp(app, config.corsOrigins, () => metrics.storeError('request'));
+  const limits = await installRateLimits(app, { max: config.rateLimitMax, windowMs: config.rateLimitWindowMs, storeUrl });
   const ctx: ServiceContext = {
-    config, issuer, authority, accounts, authenticate: authenticate ?? accounts.authenticate, store, ring: () => keys.ring, metrics,
+    config, issuer, authority, accounts, authenticate: authenticate ?? accounts.authenticate, store, ring: () => keys.ring, metrics, limits,
     async timed(operation, run) {
       const started = performance.now();
       try {
@@ -134,13 +131,6 @@ export async function createTokenService(options: TokenServiceOptions = {}): Pro
       }
     },
   };
-  setupHttp(app, config.corsOrigins, () => metrics.storeError('request'));
-  let redis: unknown;
-  if (config.rateLimitMax > 0) {
-    const { default: rateLimit } = await import('@fastify/rate-limit');
-    redis = await rateLimitRedis(storeUrl);
-    await app.register(rateLimit, { global: false, ...(redis === undefined ? {} : { redis, nameSpace: 'cjwt-rl:', skipOnError: false }) });
-  }
   registerHealthRoutes(app, ctx);
   registerWellKnownRoutes(app, ctx);
   registerSessionRoutes(app, ctx);
@@ -174,7 +164,7 @@ export async function createTokenService(options: TokenServiceOptions = {}): Pro
       closed = true;
       clearInterval(reloadTimer);
       await app.close();
-      if (redis !== undefined) (redis as { disconnect(): void }).disconnect();
+      limits.close();
       if (ownsStore) await store.close();
     },
   };

@@ -8,7 +8,7 @@ import type { FastifyInstance } from 'fastify';
 import { liveCountOf } from '../authority.js';
 import type { ServiceContext } from '../context.js';
 import { HttpError } from '../errors.js';
-import { rateLimitConfig } from '../routes/sessions.js';
+import { bodyUsername } from '../routes/sessions.js';
 import { sessionParams, verifyBody } from '../schemas.js';
 import { checkCsrf, currentUser, endSession, expectedPreSessionCsrf, preSessionCsrf, startSession } from './cookie-session.js';
 import { consoleDevice } from './device.js';
@@ -39,11 +39,8 @@ export function registerConsoleSessionRoutes(app: FastifyInstance, ctx: ServiceC
     return { signed_in: true, subject: user.subject, scopes: user.scopes, admin: user.admin, session_id: user.sessionId, csrf: user.csrf };
   });
 
-  const byIpAndUser = (request: { ip: string; body?: unknown }): string => {
-    const username = (request.body as { username?: unknown } | undefined)?.username;
-    return `console-login|${request.ip}|${typeof username === 'string' ? username : ''}`;
-  };
-  app.post('/console/api/login', { schema: { body: loginSchema }, config: rateLimitConfig(ctx, byIpAndUser) }, async (request, reply) => {
+  // The same IP bucket and username budget as POST /login: two doors do not double the guesses.
+  app.post('/console/api/login', { schema: { body: loginSchema }, preHandler: ctx.limits.hooks('login', bodyUsername) }, async (request, reply) => {
     checkCsrf(request, expectedPreSessionCsrf(request));
     const { username, password } = request.body as { username: string; password: string };
     return ctx.timed('console_login', async () => {
