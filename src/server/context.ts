@@ -22,6 +22,10 @@ export interface ServiceContext {
   metrics: ServiceMetrics;
   /** Per-IP and per-username limits of the login and token routes. */
   limits: RateLimits;
-  /** Runs an operation, recording its outcome and latency (and store failures). */
-  timed<T>(operation: string, run: () => Promise<T>): Promise<T>;
+  /**
+   * Runs an operation, recording its outcome and latency (and store failures). The outcome is
+   * `ok`, the code of what `run` throws, or what `run` passes to `setOutcome` (a refusal answered
+   * without throwing: a 401 from /verify, an inactive introspection).
+   */
+  timed<T>(operation: string, run: (setOutcome: (outcome: string) => void) => Promise<T>): Promise<T>;
 }

@@ -119,9 +119,10 @@ export async function createTokenService(options: TokenServiceOptions = {}): Pro
     config, issuer, authority, accounts, authenticate: authenticate ?? accounts.authenticate, store, ring: () => keys.ring, metrics, limits,
     async timed(operation, run) {
       const started = performance.now();
+      let outcome = 'ok';
       try {
-        const value = await run();
-        metrics.observe(operation, 'ok', (performance.now() - started) / 1000);
+        const value = await run((refused) => { outcome = refused; });
+        metrics.observe(operation, outcome, (performance.now() - started) / 1000);
         return value;
       } catch (err) {
         const code = (err as { code?: unknown }).code;

@@ -70,18 +70,19 @@ export function registerSeedTokenRoutes(app: FastifyInstance, ctx: ServiceContex
   app.post('/verify', { schema: { body: verifyBody } }, async (request, reply) => {
     const body = request.body as VerifyBody;
     checkIssuerAndAudience(body.iss, body.aud);
-    return ctx.timed('verify', async () => {
+    return ctx.timed('verify', async (setOutcome) => {
+      const refuse = (code: string) => { setOutcome(code); return reply.code(401).send({ valid: false, error: 'invalid_token', code }); };
       if (body.type === 'refresh') {
         const record = await ctx.store.getByHash(tokenHash(body.token));
         const now = Date.now();
-        if (record === undefined || record.kind !== 'refresh') return reply.code(401).send({ valid: false, error: 'invalid_token', code: 'ERR_TOKEN_NOT_FOUND' });
-        if (record.revokedAt !== undefined) return reply.code(401).send({ valid: false, error: 'invalid_token', code: 'ERR_TOKEN_REVOKED' });
-        if (record.consumedAt !== undefined) return reply.code(401).send({ valid: false, error: 'invalid_token', code: 'ERR_REFRESH_TOKEN_REUSED' });
-        if (record.expiresAt <= now) return reply.code(401).send({ valid: false, error: 'invalid_token', code: 'ERR_TOKEN_EXPIRED' });
+        if (record === undefined || record.kind !== 'refresh') return refuse('ERR_TOKEN_NOT_FOUND');
+        if (record.revokedAt !== undefined) return refuse('ERR_TOKEN_REVOKED');
+        if (record.consumedAt !== undefined) return refuse('ERR_REFRESH_TOKEN_REUSED');
+        if (record.expiresAt <= now) return refuse('ERR_TOKEN_EXPIRED');
         return { valid: true, claims: { sub: record.subject, fid: record.familyId, exp: Math.floor(record.expiresAt / 1000), iat: Math.floor(record.issuedAt / 1000), client_id: record.clientId, scope: record.scope?.join(' ') } };
       }
       const result = await ctx.authority.verifyToken(body.token);
-      if (!result.valid) return reply.code(401).send({ valid: false, error: 'invalid_token', code: result.error.code });
+      if (!result.valid) return refuse(result.error.code);
       return { valid: true, claims: result.claims };
     });
   });
