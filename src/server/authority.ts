@@ -36,6 +36,14 @@ export interface SessionAuthorityOptions {
 
 export type { TokenPair, RefreshSession };
 
+/** Lifetimes of one login that differ from the service's; the caller keeps them within the service's. */
+export interface SessionLifetimes {
+  /** Lifetime of the login's first access token (refreshes get the service's, never past the session's end). */
+  accessTtlSeconds?: number;
+  /** Absolute lifetime of the session: its refresh tokens, and every token a refresh gives, end by then. */
+  sessionTtlSeconds?: number;
+}
+
 /** SHA-256 (base64url) of a token: what the store keeps instead of the token. */
 export function tokenHash(token: string): string {
   return createHash('sha256').update(token).digest('base64url');
@@ -78,21 +86,37 @@ export class SessionAuthority {
       const jwt = JWTManager.withKeyRing(ring, {
         issuer: o.issuer, audience: o.audiences.length === 1 ? o.audiences[0]! : o.audiences, typ: 'at+jwt', metrics: false, audit: false,
       });
-      const pairs = new TokenPairIssuer({
-        jwt, store: o.store, accessTtl: o.accessTtlSeconds, refreshTtl: o.refreshTtlSeconds, maxUserSessions: o.maxUserSessions,
-        sessionLimitPolicy: o.sessionLimitPolicy, reuseGraceMs: o.reuseGraceMs, secret: o.secret, ...(o.events === undefined ? {} : { events: o.events }),
-      });
-      this.built = { ring, issuer: o.issuer, jwt, pairs };
+      this.built = { ring, issuer: o.issuer, jwt, pairs: this.pairIssuer(jwt, {}) };
     }
     return this.built;
   }
 
   /**
-   * Opens a session and issues its first pair.
+   * A pair issuer over `jwt` with the service's settings and `lifetimes`. Every issuer shares the
+   * store and secret, so any of them refreshes a family another opened; the family's end is
+   * stored with it, so a shortened session stays short whichever issuer rotates it.
+   */
+  private pairIssuer(jwt: JWTManager, lifetimes: SessionLifetimes): TokenPairIssuer {
+    const o = this.options;
+    const session = lifetimes.sessionTtlSeconds;
+    return new TokenPairIssuer({
+      jwt, store: o.store, accessTtl: lifetimes.accessTtlSeconds ?? o.accessTtlSeconds,
+      refreshTtl: session === undefined ? o.refreshTtlSeconds : Math.min(session, o.refreshTtlSeconds),
+      ...(session === undefined ? {} : { familyMaxLifetime: session }),
+      maxUserSessions: o.maxUserSessions, sessionLimitPolicy: o.sessionLimitPolicy, reuseGraceMs: o.reuseGraceMs, secret: o.secret,
+      ...(o.events === undefined ? {} : { events: o.events }),
+    });
+  }
+
+  /**
+   * Opens a session and issues its first pair, with the service's lifetimes or shorter ones.
    * @throws {TokenError} `ERR_MAX_SESSIONS_EXCEEDED` (with `live`) past `maxUserSessions` with the `reject` policy.
    */
-  issueTokenPair(input: IssueTokenPairInput): Promise<TokenPair> {
-    return this.parts().pairs.issueTokenPair(input);
+  issueTokenPair(input: IssueTokenPairInput, lifetimes?: SessionLifetimes): Promise<TokenPair> {
+    const parts = this.parts();
+    // Issuers are cheap to build (no key work): one per login with its own lifetimes.
+    const pairs = lifetimes === undefined ? parts.pairs : this.pairIssuer(parts.jwt, lifetimes);
+    return pairs.issueTokenPair(input);
   }
 
   /**

@@ -2,17 +2,18 @@
  * `POST /issue` and `POST /verify` with seed 002's bodies. `/issue` mints a session for any
  * subject, so it requires a client (HTTP Basic) holding the `issue` permission; `/verify`
  * checks an access token (signature, issuer, audience, expiry, revocation) or a refresh token
- * (known, live, unused). The seed's TTL fields are validated; tokens get the service's configured
- * lifetimes (one rotation policy per service).
+ * (known, live, unused). The seed's `access_ttl_minutes` and `refresh_ttl_days` shorten the
+ * tokens' lifetimes; the service's configured lifetimes are their maxima (above them: 400).
  */
 import type { FastifyInstance } from 'fastify';
-import { liveCountOf, tokenHash } from '../authority.js';
+import { liveCountOf, tokenHash, type SessionLifetimes } from '../authority.js';
 import { requireClient } from '../client-auth.js';
 import type { ServiceContext } from '../context.js';
 import { HttpError, invalidRequest } from '../errors.js';
 import { issueBody, verifyBody } from '../schemas.js';
 
-interface IssueBody {
+/** The body of POST /issue (seed 002). */
+export interface IssueBody {
   uid?: string | number;
   sub?: string;
   aud?: string;
@@ -33,6 +34,29 @@ interface VerifyBody {
   aud?: string;
 }
 
+/**
+ * The lifetimes an /issue body asks for, checked against the service's maxima. Refused rather
+ * than capped: a client asking for more than it gets should learn it, not find out at expiry.
+ * @throws {HttpError} 400 naming `access_ttl_minutes` or `refresh_ttl_days`.
+ */
+export function issueLifetimes(body: IssueBody, maxAccessSeconds: number, maxRefreshSeconds: number): SessionLifetimes | undefined {
+  const lifetimes: SessionLifetimes = {};
+  if (body.access_ttl_minutes !== undefined) {
+    if (body.access_ttl_minutes * 60 > maxAccessSeconds) {
+      throw invalidRequest(`access_ttl_minutes is above this service's maximum of ${Math.floor(maxAccessSeconds / 60)}`, 'access_ttl_minutes');
+    }
+    lifetimes.accessTtlSeconds = body.access_ttl_minutes * 60;
+  }
+  if (body.refresh_ttl_days !== undefined) {
+    if (body.refresh_ttl_days * 86400 > maxRefreshSeconds) {
+      throw invalidRequest(`refresh_ttl_days is above this service's maximum of ${Math.floor(maxRefreshSeconds / 86400)}`, 'refresh_ttl_days');
+    }
+    // The refresh lifetime is the session's: a rotation never carries it past the requested day.
+    lifetimes.sessionTtlSeconds = body.refresh_ttl_days * 86400;
+  }
+  return lifetimes.accessTtlSeconds === undefined && lifetimes.sessionTtlSeconds === undefined ? undefined : lifetimes;
+}
+
 /** Registers /issue and /verify. */
 export function registerSeedTokenRoutes(app: FastifyInstance, ctx: ServiceContext): void {
   const checkIssuerAndAudience = (iss: string | undefined, aud: string | undefined): void => {
@@ -45,6 +69,7 @@ export function registerSeedTokenRoutes(app: FastifyInstance, ctx: ServiceContex
     const body = request.body as IssueBody;
     checkIssuerAndAudience(body.iss, body.aud);
     const subject = body.sub ?? String(body.uid);
+    const lifetimes = issueLifetimes(body, ctx.config.accessTtlSeconds, ctx.config.refreshTtlSeconds);
     return ctx.timed('issue', async () => {
       try {
         const pair = await ctx.authority.issueTokenPair({
@@ -52,7 +77,7 @@ export function registerSeedTokenRoutes(app: FastifyInstance, ctx: ServiceContex
           device: body.device_id === undefined ? { ip: request.ip } : { id: body.device_id, ip: request.ip },
           claims: body.uid === undefined ? {} : { uid: body.uid },
           ...(body.labels === undefined ? {} : { labels: body.labels }), ...(body.tags === undefined ? {} : { tags: body.tags }),
-        });
+        }, lifetimes);
         // The seed names its fields access_jwe/refresh_jwe; the OAuth names come along for clients that expect them.
         return {
           access_jwe: pair.accessToken, refresh_jwe: pair.refreshToken,
