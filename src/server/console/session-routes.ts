@@ -10,7 +10,7 @@ import type { ServiceContext } from '../context.js';
 import { HttpError } from '../errors.js';
 import { bodyUsername } from '../routes/sessions.js';
 import { sessionParams, verifyBody } from '../schemas.js';
-import { checkCsrf, currentUser, endSession, expectedPreSessionCsrf, preSessionCsrf, startSession } from './cookie-session.js';
+import { CONSOLE_SESSION_SECONDS, checkCsrf, currentUser, endSession, expectedPreSessionCsrf, preSessionCsrf, startSession } from './cookie-session.js';
 import { consoleDevice } from './device.js';
 import { requireUser } from './guards.js';
 import { sessionView } from './session-view.js';
@@ -47,7 +47,12 @@ export function registerConsoleSessionRoutes(app: FastifyInstance, ctx: ServiceC
       const user = await ctx.authenticate(username, password);
       if (user === undefined) throw new HttpError(401, 'invalid_grant', 'ERR_INVALID_CREDENTIALS', 'wrong username or password');
       try {
-        const pair = await ctx.authority.issueTokenPair({ subject: user.subject, scope: user.scope, clientId: CONSOLE_CLIENT_ID, device: consoleDevice(request) });
+        // The session lives as long as the cookie holding it: a browser closed without signing
+        // out leaves nothing live on the server past the cookie's 8 hours.
+        const pair = await ctx.authority.issueTokenPair(
+          { subject: user.subject, scope: user.scope, clientId: CONSOLE_CLIENT_ID, device: consoleDevice(request) },
+          { sessionTtlSeconds: CONSOLE_SESSION_SECONDS },
+        );
         const csrf = startSession(request, reply, pair.refreshToken);
         return { signed_in: true, subject: user.subject, scopes: user.scope, admin: user.scope.includes('admin'), session_id: pair.familyId, csrf };
       } catch (err) {
