@@ -18,6 +18,7 @@ export interface ServeOptions {
   algorithm?: string;
   maxUserSessions?: string;
   logLevel?: string;
+  encryptAccessTokens?: boolean;
 }
 
 function integer(value: string | undefined, name: string): number | undefined {
@@ -43,6 +44,7 @@ export async function serve(options: ServeOptions): Promise<void> {
       ...(options.algorithm === undefined ? {} : { algorithm: options.algorithm as 'ES256' }),
       ...(options.maxUserSessions === undefined ? {} : { maxUserSessions: integer(options.maxUserSessions, '--max-user-sessions')! }),
       ...(options.logLevel === undefined ? {} : { logLevel: options.logLevel }),
+      ...(options.encryptAccessTokens === true ? { encryptAccessTokens: true } : {}),
     });
   } catch (err) {
     if (err instanceof TypeError) throw new UsageError(err.message);
@@ -86,5 +88,6 @@ export function registerServe(program: Command): void {
     .option('--algorithm <alg>', 'signing algorithm of generated keys (default ES256; CJWT_ALGORITHM)')
     .option('--max-user-sessions <n>', 'live sessions per user, 0 unlimited (CJWT_MAX_USER_SESSIONS)')
     .option('--log-level <level>', 'pino level or silent (default info; CJWT_LOG_LEVEL)')
+    .option('--encrypt-access-tokens', 'issue access tokens as nested JWE (signed, then encrypted to a key sealed in the data directory; CJWT_ENCRYPT_ACCESS_TOKENS)')
     .action((options: ServeOptions) => runAction(() => serve(options)));
 }

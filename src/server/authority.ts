@@ -6,7 +6,7 @@
  */
 import { createHash, hkdfSync } from 'node:crypto';
 import { isCjwtError, TokenError } from '../jose/errors.js';
-import { JWTManager, type VerifyTokenResult } from '../jwt/index.js';
+import { JWTManager, type TokenEncryptionConfig, type VerifyTokenResult } from '../jwt/index.js';
 import type { KeyRing } from '../keys/index.js';
 import type { TokenEvents } from '../lifecycle/events.js';
 import { TokenPairIssuer, type IssueTokenPairInput, type RefreshSession, type TokenPair } from '../lifecycle/refresh/index.js';
@@ -32,6 +32,8 @@ export interface SessionAuthorityOptions {
   events?: TokenEvents;
   /** Called when a token names a kid the ring does not know (another process may have rotated); true when the ring changed. */
   onUnknownKey?: () => Promise<boolean>;
+  /** Access tokens are nested JWTs encrypted with this (and only such tokens verify). */
+  encryption?: TokenEncryptionConfig;
 }
 
 export type { TokenPair, RefreshSession };
@@ -49,9 +51,10 @@ export function tokenHash(token: string): string {
   return createHash('sha256').update(token).digest('base64url');
 }
 
-/** True when the text has the shape of a compact JWS (three segments). */
+/** True when the text has the shape of a compact JWS (three segments) or JWE (five: a nested access token). */
 export function looksLikeJWT(token: string): boolean {
-  return token.split('.').length === 3;
+  const segments = token.split('.', 6).length;
+  return segments === 3 || segments === 5;
 }
 
 /** Derives the lifecycle secret from the master key, so every process on one data directory agrees. */
@@ -85,6 +88,7 @@ export class SessionAuthority {
     if (this.built === undefined || this.built.ring !== ring || this.built.issuer !== o.issuer) {
       const jwt = JWTManager.withKeyRing(ring, {
         issuer: o.issuer, audience: o.audiences.length === 1 ? o.audiences[0]! : o.audiences, typ: 'at+jwt', metrics: false, audit: false,
+        ...(o.encryption === undefined ? {} : { encryption: o.encryption }),
       });
       this.built = { ring, issuer: o.issuer, jwt, pairs: this.pairIssuer(jwt, {}) };
     }

@@ -42,6 +42,12 @@ export interface ResolvedServiceConfig {
   trustProxy: boolean;
   /** Milliseconds the shutdown waits for in-flight requests. */
   shutdownTimeoutMs: number;
+  /**
+   * Issue access tokens as nested JWTs (seed 002): the signed JWS inside a JWE (ECDH-ES+A256KW,
+   * A256GCM) to a key generated once and sealed in the data directory. Only this service (and
+   * whoever holds that key) can then read or verify them; JWKS-only verifiers cannot.
+   */
+  encryptAccessTokens: boolean;
 }
 
 /** Options of `createTokenService` that come from configuration. */
@@ -70,6 +76,7 @@ export const DEFAULT_CONFIG: ResolvedServiceConfig = {
   logLevel: 'info',
   trustProxy: false,
   shutdownTimeoutMs: 10_000,
+  encryptAccessTokens: false,
 };
 
 type Kind = 'string' | 'int' | 'list' | 'bool';
@@ -77,7 +84,7 @@ const FIELDS: Record<keyof ResolvedServiceConfig, Kind> = {
   host: 'string', port: 'int', dataDir: 'string', store: 'string', issuer: 'string', audiences: 'list', algorithm: 'string',
   accessTtlSeconds: 'int', refreshTtlSeconds: 'int', maxUserSessions: 'int', sessionLimitPolicy: 'string', reuseGraceMs: 'int', masterKey: 'string',
   usersFile: 'string', rateLimitMax: 'int', rateLimitWindowMs: 'int', bodyLimit: 'int', corsOrigins: 'list', logLevel: 'string',
-  trustProxy: 'bool', shutdownTimeoutMs: 'int',
+  trustProxy: 'bool', shutdownTimeoutMs: 'int', encryptAccessTokens: 'bool',
 };
 
 /** `dataDir` → `CJWT_DATA_DIR`. */

@@ -15,6 +15,7 @@ import { resolveServiceConfig, type ResolvedServiceConfig, type TokenServiceConf
 import type { ServiceContext } from './context.js';
 import { registerConsole } from './console/index.js';
 import { ensureDataDir, loadMasterKey, PersistedKeyRing } from './data-dir.js';
+import { loadEncryptionKey } from './encryption-key.js';
 import { setupHttp } from './http-setup.js';
 import { createServiceMetrics } from './metrics.js';
 import { installRateLimits } from './rate-limits.js';
@@ -83,6 +84,7 @@ export async function createTokenService(options: TokenServiceOptions = {}): Pro
   await ensureDataDir(dataDir);
   const masterKey = await loadMasterKey(dataDir, config.masterKey);
   const keys = await PersistedKeyRing.open(dataDir, masterKey, config.algorithm);
+  const encryption = config.encryptAccessTokens ? await loadEncryptionKey(dataDir, masterKey) : undefined;
   const { accounts, initial } = await Accounts.open(config.usersFile ?? join(dataDir, 'users.json'), passwordHashCost);
   const storeUrl = config.store ?? `sqlite:${join(dataDir, 'cjwt.db')}`;
   const store = tokenStore ?? (await createTokenStore(storeUrl));
@@ -96,6 +98,7 @@ export async function createTokenService(options: TokenServiceOptions = {}): Pro
     store, ring: () => keys.ring, issuer, audiences: config.audiences, accessTtlSeconds: config.accessTtlSeconds,
     refreshTtlSeconds: config.refreshTtlSeconds, maxUserSessions: config.maxUserSessions, sessionLimitPolicy: config.sessionLimitPolicy, events,
     reuseGraceMs: config.reuseGraceMs, secret: deriveLifecycleSecret(masterKey),
+    ...(encryption === undefined ? {} : { encryption: { key: encryption.key, alg: encryption.alg, enc: encryption.enc, kid: encryption.kid } }),
     // A kid we do not know may be another process's rotation: re-read the key file, at most once a second.
     onUnknownKey: async () => {
       if (Date.now() - lastReload < 1000) return false;
