@@ -125,3 +125,16 @@ it('the sealed encryption key refuses a wrong master key and an edited file', as
     data.dispose();
   }
 });
+
+it('an /issue whose encrypted token would outgrow the size limit is 400, never a 500, and stores nothing', async () => {
+  const svc = await startService({ rateLimitMax: 0, encryptAccessTokens: true });
+  try {
+    const scope = Array.from({ length: 50 }, (_, i) => `${String(i).padStart(2, '0')}${'s'.repeat(98)}`);
+    const res = await call(svc.url, 'POST', '/issue', { json: { sub: 'big-subject', uid: 'u'.repeat(200), scope }, headers: basic(CLIENT.id, CLIENT.secret) });
+    assert.equal(res.status, 400, res.text);
+    assert.equal(res.body.code, 'ERR_TOKEN_TOO_LARGE');
+    assert.equal(await svc.service.store.count({ subject: 'big-subject' }), 0);
+  } finally {
+    await svc.stop();
+  }
+});

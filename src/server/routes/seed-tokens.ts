@@ -6,6 +6,7 @@
  * tokens' lifetimes; the service's configured lifetimes are their maxima (above them: 400).
  */
 import type { FastifyInstance } from 'fastify';
+import { isCjwtError } from '../../jose/errors.js';
 import { liveCountOf, tokenHash, type SessionLifetimes } from '../authority.js';
 import { requireClient } from '../client-auth.js';
 import type { ServiceContext } from '../context.js';
@@ -87,6 +88,8 @@ export function registerSeedTokenRoutes(app: FastifyInstance, ctx: ServiceContex
       } catch (err) {
         const live = liveCountOf(err);
         if (live !== undefined) throw new HttpError(429, 'max_sessions_exceeded', 'ERR_MAX_SESSIONS_EXCEEDED', 'too many active sessions', { active_sessions: live });
+        // Long ids and many scopes, encrypted, can outgrow the token size limit: the request's fault, and nothing was stored.
+        if (isCjwtError(err, 'ERR_TOKEN_TOO_LARGE')) throw new HttpError(400, 'invalid_request', 'ERR_TOKEN_TOO_LARGE', 'the token would exceed the size limit: ask for fewer or shorter scopes', { field: 'scope' });
         throw err;
       }
     });
