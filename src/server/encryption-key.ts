@@ -3,11 +3,11 @@
  * ECDH-ES+A256KW with A256GCM content (seed 002's outer JWE), generated on first need and kept in
  * `<dataDir>/encryption-key.json` (mode 0600) like the signing keys: the private half sealed with
  * AES-256-GCM under the master key, the metadata (kid, algorithms, public JWK) readable and bound
- * to the sealed box as its authenticated data, so an edited file fails to load. Created with `wx`,
- * so processes starting on one directory agree on one key.
+ * to the sealed box as its authenticated data, so an edited file fails to load. Created
+ * atomically, so processes starting on one directory agree on one key.
  */
-import { generateKeyPairSync } from 'node:crypto';
-import { readFile, writeFile } from 'node:fs/promises';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { link, readFile, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { KeyStorageError } from '../jose/errors.js';
 import { calculateJwkThumbprint, exportJWK, type JWK } from '../jose/jwk/jwk.js';
@@ -83,9 +83,20 @@ function openDocument(text: string, masterKey: Uint8Array): AccessTokenEncryptio
 export async function loadEncryptionKey(dir: string, masterKey: Uint8Array): Promise<AccessTokenEncryption> {
   const file = join(dir, ENCRYPTION_KEY_FILE);
   try {
-    await writeFile(file, `${JSON.stringify(freshDocument(masterKey), null, 2)}\n`, { flag: 'wx', mode: 0o600 });
+    await readFile(file, 'utf8');
   } catch (err) {
-    if (!isExists(err)) throw err;
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    // Written whole under a temporary name, then linked into place: link() fails if the file
+    // exists, so of processes starting together one key wins and nobody reads a half-written file.
+    const tmp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+    await writeFile(tmp, `${JSON.stringify(freshDocument(masterKey), null, 2)}\n`, { flag: 'wx', mode: 0o600 });
+    try {
+      await link(tmp, file);
+    } catch (linkErr) {
+      if (!isExists(linkErr)) throw linkErr;
+    } finally {
+      await unlink(tmp);
+    }
   }
   return openDocument(await readFile(file, 'utf8'), masterKey);
 }

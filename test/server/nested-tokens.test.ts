@@ -138,3 +138,17 @@ it('an /issue whose encrypted token would outgrow the size limit is 400, never a
     await svc.stop();
   }
 });
+
+it('processes starting together on one data directory agree on one encryption key', async () => {
+  const { loadEncryptionKey } = await import('../../src/server/encryption-key.js');
+  const data = await makeDataDir();
+  try {
+    const master = Buffer.alloc(32, 9);
+    const keys = await Promise.all(Array.from({ length: 8 }, () => loadEncryptionKey(data.dir, master)));
+    assert.equal(new Set(keys.map((k) => k.kid)).size, 1);
+    const { readdirSync } = await import('node:fs');
+    assert.deepEqual(readdirSync(data.dir).filter((f) => f.endsWith('.tmp')), [], 'no temporary file left');
+  } finally {
+    data.dispose();
+  }
+});
