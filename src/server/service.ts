@@ -116,7 +116,6 @@ export async function createTokenService(options: TokenServiceOptions = {}): Pro
     // Wrong types are refused, not coerced; nothing is silently dropped.
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
   });
-  setupHttp(app, config.corsOrigins, () => metrics.storeError('request'));
   const limits = await installRateLimits(app, { max: config.rateLimitMax, windowMs: config.rateLimitWindowMs, storeUrl });
   const ctx: ServiceContext = {
     config, issuer, authority, accounts, authenticate: authenticate ?? accounts.authenticate, store, ring: () => keys.ring, metrics, limits,
@@ -135,6 +134,7 @@ export async function createTokenService(options: TokenServiceOptions = {}): Pro
       }
     },
   };
+  setupHttp(app, config.corsOrigins, () => metrics.storeError('request'));
   registerHealthRoutes(app, ctx);
   registerWellKnownRoutes(app, ctx);
   registerSessionRoutes(app, ctx);
