@@ -19,6 +19,7 @@ export interface ServeOptions {
   maxUserSessions?: string;
   logLevel?: string;
   revocation?: string;
+  encryptAccessTokens?: boolean;
 }
 
 function integer(value: string | undefined, name: string): number | undefined {
@@ -45,6 +46,7 @@ export async function serve(options: ServeOptions): Promise<void> {
       ...(options.maxUserSessions === undefined ? {} : { maxUserSessions: integer(options.maxUserSessions, '--max-user-sessions')! }),
       ...(options.logLevel === undefined ? {} : { logLevel: options.logLevel }),
       ...(options.revocation === undefined ? {} : { revocation: options.revocation as 'feed' }),
+      ...(options.encryptAccessTokens === true ? { encryptAccessTokens: true } : {}),
     });
   } catch (err) {
     if (err instanceof TypeError) throw new UsageError(err.message);
@@ -89,5 +91,6 @@ export function registerServe(program: Command): void {
     .option('--max-user-sessions <n>', 'live sessions per user, 0 unlimited (CJWT_MAX_USER_SESSIONS)')
     .option('--log-level <level>', 'pino level or silent (default info; CJWT_LOG_LEVEL)')
     .option('--revocation <mode>', 'revocation checks: store (a read per check, default) or feed (in-memory mirror of the store\'s revocation log; CJWT_REVOCATION)')
+    .option('--encrypt-access-tokens', 'issue access tokens as nested JWE (signed, then encrypted to a key sealed in the data directory; CJWT_ENCRYPT_ACCESS_TOKENS)')
     .action((options: ServeOptions) => runAction(() => serve(options)));
 }

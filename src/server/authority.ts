@@ -6,7 +6,7 @@
  */
 import { createHash, hkdfSync } from 'node:crypto';
 import { isCjwtError, JWTClaimValidationFailed, TokenError, TokenRevoked } from '../jose/errors.js';
-import { InvalidToken, JWTManager, type VerifyTokenResult } from '../jwt/index.js';
+import { InvalidToken, JWTManager, type TokenEncryptionConfig, type VerifyTokenResult } from '../jwt/index.js';
 import type { KeyRing } from '../keys/index.js';
 import type { TokenEvents } from '../lifecycle/events.js';
 import type { RevocationAnswerer } from '../lifecycle/feed/mirrored-store.js';
@@ -43,18 +43,29 @@ export interface SessionAuthorityOptions {
    * only when this process's next check refuses the token (read-your-writes).
    */
   settle?: () => Promise<void>;
+  /** Access tokens are nested JWTs encrypted with this (and only such tokens verify). */
+  encryption?: TokenEncryptionConfig;
 }
 
 export type { TokenPair, RefreshSession };
+
+/** Lifetimes of one login that differ from the service's; the caller keeps them within the service's. */
+export interface SessionLifetimes {
+  /** Lifetime of the login's first access token (refreshes get the service's, never past the session's end). */
+  accessTtlSeconds?: number;
+  /** Absolute lifetime of the session: its refresh tokens, and every token a refresh gives, end by then. */
+  sessionTtlSeconds?: number;
+}
 
 /** SHA-256 (base64url) of a token: what the store keeps instead of the token. */
 export function tokenHash(token: string): string {
   return createHash('sha256').update(token).digest('base64url');
 }
 
-/** True when the text has the shape of a compact JWS (three segments). */
+/** True when the text has the shape of a compact JWS (three segments) or JWE (five: a nested access token). */
 export function looksLikeJWT(token: string): boolean {
-  return token.split('.').length === 3;
+  const segments = token.split('.', 6).length;
+  return segments === 3 || segments === 5;
 }
 
 /** Derives the lifecycle secret from the master key, so every process on one data directory agrees. */
@@ -88,22 +99,39 @@ export class SessionAuthority {
     if (this.built === undefined || this.built.ring !== ring || this.built.issuer !== o.issuer) {
       const jwt = JWTManager.withKeyRing(ring, {
         issuer: o.issuer, audience: o.audiences.length === 1 ? o.audiences[0]! : o.audiences, typ: 'at+jwt', metrics: false, audit: false,
+        ...(o.encryption === undefined ? {} : { encryption: o.encryption }),
       });
-      const pairs = new TokenPairIssuer({
-        jwt, store: o.store, accessTtl: o.accessTtlSeconds, refreshTtl: o.refreshTtlSeconds, maxUserSessions: o.maxUserSessions,
-        sessionLimitPolicy: o.sessionLimitPolicy, reuseGraceMs: o.reuseGraceMs, secret: o.secret, ...(o.events === undefined ? {} : { events: o.events }),
-      });
-      this.built = { ring, issuer: o.issuer, jwt, pairs };
+      this.built = { ring, issuer: o.issuer, jwt, pairs: this.pairIssuer(jwt, {}) };
     }
     return this.built;
   }
 
   /**
-   * Opens a session and issues its first pair.
+   * A pair issuer over `jwt` with the service's settings and `lifetimes`. Every issuer shares the
+   * store and secret, so any of them refreshes a family another opened; the family's end is
+   * stored with it, so a shortened session stays short whichever issuer rotates it.
+   */
+  private pairIssuer(jwt: JWTManager, lifetimes: SessionLifetimes): TokenPairIssuer {
+    const o = this.options;
+    const session = lifetimes.sessionTtlSeconds;
+    return new TokenPairIssuer({
+      jwt, store: o.store, accessTtl: lifetimes.accessTtlSeconds ?? o.accessTtlSeconds,
+      refreshTtl: session === undefined ? o.refreshTtlSeconds : Math.min(session, o.refreshTtlSeconds),
+      ...(session === undefined ? {} : { familyMaxLifetime: session }),
+      maxUserSessions: o.maxUserSessions, sessionLimitPolicy: o.sessionLimitPolicy, reuseGraceMs: o.reuseGraceMs, secret: o.secret,
+      ...(o.events === undefined ? {} : { events: o.events }),
+    });
+  }
+
+  /**
+   * Opens a session and issues its first pair, with the service's lifetimes or shorter ones.
    * @throws {TokenError} `ERR_MAX_SESSIONS_EXCEEDED` (with `live`) past `maxUserSessions` with the `reject` policy.
    */
-  async issueTokenPair(input: IssueTokenPairInput): Promise<TokenPair> {
-    const pair = await this.parts().pairs.issueTokenPair(input);
+  async issueTokenPair(input: IssueTokenPairInput, lifetimes?: SessionLifetimes): Promise<TokenPair> {
+    const parts = this.parts();
+    // Issuers are cheap to build (no key work): one per login with its own lifetimes.
+    const pairs = lifetimes === undefined ? parts.pairs : this.pairIssuer(parts.jwt, lifetimes);
+    const pair = await pairs.issueTokenPair(input);
     // evict-oldest may have ended a session to make room.
     if (this.options.sessionLimitPolicy === 'evict-oldest' && this.options.maxUserSessions > 0) await this.#settle();
     return pair;

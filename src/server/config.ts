@@ -49,6 +49,12 @@ export interface ResolvedServiceConfig {
   revocation: 'store' | 'feed';
   /** With `feed`: a mirror not confirmed current within this many ms is not used (the store answers). */
   revocationMaxStalenessMs: number;
+  /**
+   * Issue access tokens as nested JWTs (seed 002): the signed JWS inside a JWE (ECDH-ES+A256KW,
+   * A256GCM) to a key generated once and sealed in the data directory. Only this service (and
+   * whoever holds that key) can then read or verify them; JWKS-only verifiers cannot.
+   */
+  encryptAccessTokens: boolean;
 }
 
 /** Options of `createTokenService` that come from configuration. */
@@ -79,6 +85,7 @@ export const DEFAULT_CONFIG: ResolvedServiceConfig = {
   shutdownTimeoutMs: 10_000,
   revocation: 'store',
   revocationMaxStalenessMs: 1000,
+  encryptAccessTokens: false,
 };
 
 type Kind = 'string' | 'int' | 'list' | 'bool';
@@ -86,7 +93,7 @@ const FIELDS: Record<keyof ResolvedServiceConfig, Kind> = {
   host: 'string', port: 'int', dataDir: 'string', store: 'string', issuer: 'string', audiences: 'list', algorithm: 'string',
   accessTtlSeconds: 'int', refreshTtlSeconds: 'int', maxUserSessions: 'int', sessionLimitPolicy: 'string', reuseGraceMs: 'int', masterKey: 'string',
   usersFile: 'string', rateLimitMax: 'int', rateLimitWindowMs: 'int', bodyLimit: 'int', corsOrigins: 'list', logLevel: 'string',
-  trustProxy: 'bool', shutdownTimeoutMs: 'int', revocation: 'string', revocationMaxStalenessMs: 'int',
+  trustProxy: 'bool', shutdownTimeoutMs: 'int', revocation: 'string', revocationMaxStalenessMs: 'int', encryptAccessTokens: 'bool',
 };
 
 /** `dataDir` → `CJWT_DATA_DIR`. */

@@ -16,9 +16,11 @@ import { resolveServiceConfig, type ResolvedServiceConfig, type TokenServiceConf
 import type { ServiceContext } from './context.js';
 import { countVerifyAnswers, registerConsole } from './console/index.js';
 import { ensureDataDir, loadMasterKey, PersistedKeyRing } from './data-dir.js';
+import { loadEncryptionKey } from './encryption-key.js';
 import { setupHttp } from './http-setup.js';
 import { createServiceMetrics } from './metrics.js';
 import { openServiceRevocationFeed } from './revocation-feed.js';
+import { installRateLimits } from './rate-limits.js';
 import type { PasswordHashCost } from './passwords.js';
 import { registerApiRoutes } from './routes/api.js';
 import { registerHealthRoutes } from './routes/health.js';
@@ -69,12 +71,6 @@ const REDACT = [
   'body.token', 'body.refresh_token', 'password', 'token', 'refresh_token', 'client_secret',
 ];
 
-async function rateLimitRedis(storeUrl: string): Promise<unknown> {
-  if (!/^rediss?:\/\//i.test(storeUrl)) return undefined;
-  const { Redis } = await import('ioredis');
-  return new Redis(storeUrl, { lazyConnect: false, maxRetriesPerRequest: 1, enableOfflineQueue: false, connectTimeout: 2000 });
-}
-
 // A feed that cannot catch up within its bound goes stale, and checks then ask the store: waiting
 // longer would only delay the answer, so the wait ends there without an error.
 function settleFeed(feed: RevocationFeed, boundMs: number): () => Promise<void> {
@@ -96,6 +92,7 @@ export async function createTokenService(options: TokenServiceOptions = {}): Pro
   await ensureDataDir(dataDir);
   const masterKey = await loadMasterKey(dataDir, config.masterKey);
   const keys = await PersistedKeyRing.open(dataDir, masterKey, config.algorithm);
+  const encryption = config.encryptAccessTokens ? await loadEncryptionKey(dataDir, masterKey) : undefined;
   const { accounts, initial } = await Accounts.open(config.usersFile ?? join(dataDir, 'users.json'), passwordHashCost);
   const storeUrl = config.store ?? `sqlite:${join(dataDir, 'cjwt.db')}`;
   const store = tokenStore ?? (await createTokenStore(storeUrl));
@@ -115,7 +112,9 @@ export async function createTokenService(options: TokenServiceOptions = {}): Pro
   const authority = new SessionAuthority({
     store, ring: () => keys.ring, issuer, audiences: config.audiences, accessTtlSeconds: config.accessTtlSeconds,
     refreshTtlSeconds: config.refreshTtlSeconds, maxUserSessions: config.maxUserSessions, sessionLimitPolicy: config.sessionLimitPolicy, events,
-    reuseGraceMs: config.reuseGraceMs, secret: deriveLifecycleSecret(masterKey), ...(feed === undefined ? {} : { revocationMirror: feed.mirror, settle: settleFeed(feed, config.revocationMaxStalenessMs) }),
+    reuseGraceMs: config.reuseGraceMs, secret: deriveLifecycleSecret(masterKey),
+    ...(feed === undefined ? {} : { revocationMirror: feed.mirror, settle: settleFeed(feed, config.revocationMaxStalenessMs) }),
+    ...(encryption === undefined ? {} : { encryption: { key: encryption.key, alg: encryption.alg, enc: encryption.enc, kid: encryption.kid } }),
     // A kid we do not know may be another process's rotation: re-read the key file, at most once a second.
     onUnknownKey: async () => {
       if (Date.now() - lastReload < 1000) return false;
@@ -133,13 +132,15 @@ export async function createTokenService(options: TokenServiceOptions = {}): Pro
     // Wrong types are refused, not coerced; nothing is silently dropped.
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
   });
+  const limits = await installRateLimits(app, { max: config.rateLimitMax, windowMs: config.rateLimitWindowMs, storeUrl });
   const ctx: ServiceContext = {
-    config, issuer, authority, accounts, authenticate: authenticate ?? accounts.authenticate, store, ring: () => keys.ring, metrics,
+    config, issuer, authority, accounts, authenticate: authenticate ?? accounts.authenticate, store, ring: () => keys.ring, metrics, limits,
     async timed(operation, run) {
       const started = performance.now();
+      let outcome = 'ok';
       try {
-        const value = await run();
-        metrics.observe(operation, 'ok', (performance.now() - started) / 1000);
+        const value = await run((refused) => { outcome = refused; });
+        metrics.observe(operation, outcome, (performance.now() - started) / 1000);
         return value;
       } catch (err) {
         const code = (err as { code?: unknown }).code;
@@ -150,12 +151,6 @@ export async function createTokenService(options: TokenServiceOptions = {}): Pro
     },
   };
   setupHttp(app, config.corsOrigins, () => metrics.storeError('request'));
-  let redis: unknown;
-  if (config.rateLimitMax > 0) {
-    const { default: rateLimit } = await import('@fastify/rate-limit');
-    redis = await rateLimitRedis(storeUrl);
-    await app.register(rateLimit, { global: false, ...(redis === undefined ? {} : { redis, nameSpace: 'cjwt-rl:', skipOnError: false }) });
-  }
   const verifyCounter = countVerifyAnswers(app);
   registerHealthRoutes(app, ctx);
   registerWellKnownRoutes(app, ctx);
@@ -190,7 +185,7 @@ export async function createTokenService(options: TokenServiceOptions = {}): Pro
       closed = true;
       clearInterval(reloadTimer);
       await app.close();
-      if (redis !== undefined) (redis as { disconnect(): void }).disconnect();
+      limits.close();
       await feed?.close();
       if (ownsStore) await store.close();
     },

@@ -119,8 +119,8 @@ describe('rate limits', () => {
       assert.equal(res.status, 429);
       assert.equal(res.body.code, 'ERR_RATE_LIMITED');
       assert.ok(Number(res.headers.get('retry-after')) > 0);
-      // Another username from the same IP has its own budget.
-      assert.equal((await call(limited.url, 'POST', '/login', { json: { username: 'bob', password: 'wrong' } })).status, 401);
+      // The address's budget is spent too: another username from it is refused (per IP and per username).
+      assert.equal((await call(limited.url, 'POST', '/login', { json: { username: 'bob', password: 'wrong' } })).status, 429);
       for (let i = 0; i < 3; i++) await call(limited.url, 'POST', '/token', { form: { grant_type: 'refresh_token', refresh_token: 'rt_x' } });
       const token = await call(limited.url, 'POST', '/token', { form: { grant_type: 'refresh_token', refresh_token: 'rt_x' } });
       assert.equal(token.status, 429);

@@ -105,9 +105,9 @@ export interface ServeProcess {
 }
 
 /** Spawns `cjwt serve` on a data directory and waits until /readyz answers. */
-export async function spawnServe(dataDir: string, port: number, env: Record<string, string> = {}): Promise<ServeProcess> {
+export async function spawnServe(dataDir: string, port: number, env: Record<string, string> = {}, extraArgs: string[] = []): Promise<ServeProcess> {
   const main = join(import.meta.dirname, '../../src/cli/main.ts');
-  const child = spawn(process.execPath, ['--import', 'tsx', main, 'serve', '--port', String(port), '--data-dir', dataDir, '--log-level', 'silent'], {
+  const child = spawn(process.execPath, ['--import', 'tsx', main, 'serve', '--port', String(port), '--data-dir', dataDir, '--log-level', 'silent', ...extraArgs], {
     env: { ...process.env, CJWT_RATE_LIMIT_MAX: '0', ...env }, stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';

@@ -8,9 +8,9 @@ import type { FastifyInstance } from 'fastify';
 import { liveCountOf } from '../authority.js';
 import type { ServiceContext } from '../context.js';
 import { HttpError } from '../errors.js';
-import { rateLimitConfig } from '../routes/sessions.js';
+import { bodyUsername } from '../routes/sessions.js';
 import { sessionParams, verifyBody } from '../schemas.js';
-import { checkCsrf, currentUser, endSession, expectedPreSessionCsrf, preSessionCsrf, startSession } from './cookie-session.js';
+import { CONSOLE_SESSION_SECONDS, checkCsrf, currentUser, endSession, expectedPreSessionCsrf, preSessionCsrf, startSession } from './cookie-session.js';
 import { consoleDevice } from './device.js';
 import { requireUser } from './guards.js';
 import { sessionView } from './session-view.js';
@@ -39,18 +39,20 @@ export function registerConsoleSessionRoutes(app: FastifyInstance, ctx: ServiceC
     return { signed_in: true, subject: user.subject, scopes: user.scopes, admin: user.admin, session_id: user.sessionId, csrf: user.csrf };
   });
 
-  const byIpAndUser = (request: { ip: string; body?: unknown }): string => {
-    const username = (request.body as { username?: unknown } | undefined)?.username;
-    return `console-login|${request.ip}|${typeof username === 'string' ? username : ''}`;
-  };
-  app.post('/console/api/login', { schema: { body: loginSchema }, config: rateLimitConfig(ctx, byIpAndUser) }, async (request, reply) => {
+  // The same IP bucket and username budget as POST /login: two doors do not double the guesses.
+  app.post('/console/api/login', { schema: { body: loginSchema }, preHandler: ctx.limits.hooks('login', bodyUsername) }, async (request, reply) => {
     checkCsrf(request, expectedPreSessionCsrf(request));
     const { username, password } = request.body as { username: string; password: string };
     return ctx.timed('console_login', async () => {
       const user = await ctx.authenticate(username, password);
       if (user === undefined) throw new HttpError(401, 'invalid_grant', 'ERR_INVALID_CREDENTIALS', 'wrong username or password');
       try {
-        const pair = await ctx.authority.issueTokenPair({ subject: user.subject, scope: user.scope, clientId: CONSOLE_CLIENT_ID, device: consoleDevice(request) });
+        // The session lives as long as the cookie holding it: a browser closed without signing
+        // out leaves nothing live on the server past the cookie's 8 hours.
+        const pair = await ctx.authority.issueTokenPair(
+          { subject: user.subject, scope: user.scope, clientId: CONSOLE_CLIENT_ID, device: consoleDevice(request) },
+          { sessionTtlSeconds: CONSOLE_SESSION_SECONDS },
+        );
         const csrf = startSession(request, reply, pair.refreshToken);
         return { signed_in: true, subject: user.subject, scopes: user.scope, admin: user.scope.includes('admin'), session_id: pair.familyId, csrf };
       } catch (err) {

@@ -14,10 +14,11 @@ export function registerOAuthRoutes(app: FastifyInstance, ctx: ServiceContext): 
   app.post('/introspect', { schema: { body: introspectBody } }, async (request) => {
     await requireClient(request, ctx.accounts, 'introspect');
     const { token } = request.body as { token: string };
-    return ctx.timed('introspect', async () => {
+    return ctx.timed('introspect', async (setOutcome) => {
+      const inactive = () => { setOutcome('inactive'); return { active: false }; };
       if (looksLikeJWT(token)) {
         const result = await ctx.authority.verifyToken(token);
-        if (!result.valid) return { active: false };
+        if (!result.valid) return inactive();
         const c = result.claims;
         return {
           active: true, token_type: 'access_token', sub: c.sub, aud: c.aud, iss: c.iss, exp: c.exp, iat: c.iat, jti: c.jti,
@@ -25,7 +26,7 @@ export function registerOAuthRoutes(app: FastifyInstance, ctx: ServiceContext): 
         };
       }
       const record = await ctx.store.getByHash(tokenHash(token));
-      if (record === undefined || record.revokedAt !== undefined || record.consumedAt !== undefined || record.expiresAt <= Date.now()) return { active: false };
+      if (record === undefined || record.revokedAt !== undefined || record.consumedAt !== undefined || record.expiresAt <= Date.now()) return inactive();
       return {
         active: true, token_type: record.kind === 'refresh' ? 'refresh_token' : record.kind, sub: record.subject, iss: ctx.issuer,
         exp: Math.floor(record.expiresAt / 1000), iat: Math.floor(record.issuedAt / 1000),

@@ -29,19 +29,16 @@ function deviceOf(request: FastifyRequest, deviceId: string | undefined): { id?:
   };
 }
 
-/** Rate-limit settings of a route, or none when limits are off. */
-export function rateLimitConfig(ctx: ServiceContext, key: (request: FastifyRequest) => string): Record<string, unknown> {
-  if (ctx.config.rateLimitMax === 0) return {};
-  return { rateLimit: { max: ctx.config.rateLimitMax, timeWindow: ctx.config.rateLimitWindowMs, keyGenerator: key, hook: 'preHandler' } };
+/** The username a login body names, for its rate limit. */
+export function bodyUsername(request: FastifyRequest): string | undefined {
+  const username = (request.body as { username?: unknown } | undefined)?.username;
+  return typeof username === 'string' ? username : undefined;
 }
 
 /** Registers /login, /token and /logout. */
 export function registerSessionRoutes(app: FastifyInstance, ctx: ServiceContext): void {
-  const byIpAndUser = (request: FastifyRequest): string => {
-    const username = (request.body as { username?: unknown } | undefined)?.username;
-    return `login|${request.ip}|${typeof username === 'string' ? username : ''}`;
-  };
-  app.post('/login', { schema: { body: loginBody }, config: rateLimitConfig(ctx, byIpAndUser) }, async (request, reply) => {
+  // Per IP and, separately, per username: many addresses against one user are limited too.
+  app.post('/login', { schema: { body: loginBody }, preHandler: ctx.limits.hooks('login', bodyUsername) }, async (request, reply) => {
     const body = request.body as { username: string; password: string; client_id?: string; device_id?: string; scope?: string };
     return ctx.timed('login', async () => {
       const user = await ctx.authenticate(body.username, body.password);
@@ -68,7 +65,8 @@ export function registerSessionRoutes(app: FastifyInstance, ctx: ServiceContext)
     });
   });
 
-  app.post('/token', { schema: { body: tokenBody }, config: rateLimitConfig(ctx, (request) => `token|${request.ip}`) }, async (request) => {
+  // A refresh grant names no username: its budget is per IP (forged tokens also fail their HMAC without a store call).
+  app.post('/token', { schema: { body: tokenBody }, preHandler: ctx.limits.hooks('token') }, async (request) => {
     const body = request.body as { grant_type: string; refresh_token?: string };
     if (body.grant_type !== 'refresh_token') {
       throw new HttpError(400, 'unsupported_grant_type', 'ERR_UNSUPPORTED_GRANT_TYPE', 'only grant_type=refresh_token is supported', { field: 'grant_type' });
