@@ -1,0 +1,201 @@
+/**
+ * The Lua scripts only a Redis Cluster store runs: the record write and session insert of a
+ * store that goes slot by slot, the pointer and index steps around them, and the revoking
+ * scripts of the cluster's feed-first protocol.
+ *
+ * Feed first: on a cluster one script cannot write the record's slot and the feed stream's, so
+ * the store appends the feed entry before it revokes. Each revoking script here takes the list
+ * of revocations already in the feed (id and the expiry it was logged with) and revokes nothing
+ * unless every record it is about to revoke is in that list with an expiry at least the
+ * record's; otherwise it writes nothing and returns what must be logged first. A crash between
+ * the two steps therefore leaves a feed entry for a token not yet revoked (mirrors refuse it,
+ * the safe side), never a revocation the feed does not carry. A logged count of -1 means the
+ * store has no feed: the scripts then revoke without checking.
+ */
+import { FEED_STUB } from './redis-feed-scripts.js';
+import { LIVE_SESSIONS_FN, MATCH_FIELDS, MATCH_FN, WRITE_RECORD_FN, script, type LuaScript } from './redis-scripts.js';
+
+// Reads the logged list at ARGV[at] (a count, then id and expiry pairs) into `logged`; returns
+// the index after it. `unlogged` appends id and expiry to `out` unless the feed already carries
+// that id with an expiry at least `e`.
+const LOGGED_FN = `
+local logged = nil
+local function read_logged(at)
+  local n = tonumber(ARGV[at])
+  if n < 0 then return at + 1 end
+  logged = {}
+  for i = at + 1, at + 2 * n, 2 do logged[ARGV[i]] = tonumber(ARGV[i + 1]) end
+  return at + 1 + 2 * n
+end
+local function unlogged(id, e, out)
+  if logged == nil then return end
+  local l = logged[id]
+  if l == nil or tonumber(e) > l then
+    out[#out + 1] = id
+    out[#out + 1] = e
+  end
+end
+`;
+
+/** KEYS: record, subject index. ARGV: id, issuedAt, expireAtMs, field, value, ... */
+export const WRITE_RECORD: LuaScript = script('write_record', `${FEED_STUB}${WRITE_RECORD_FN}
+write_record(KEYS[1], KEYS[2], 1)
+return 1
+`);
+
+/**
+ * KEYS: record. ARGV: now, hasReason ('1'/'0'), reason, id, then the logged list (count, id, expiry).
+ * Returns {'N'} not found, {'A', revokedAt} already revoked, {'L', expiresAt} not revoked because
+ * the feed does not carry it yet (log it with that expiry, then call again), {'R', now} revoked.
+ */
+export const REVOKE_LOGGED: LuaScript = script('revoke_logged', `${LOGGED_FN}
+if redis.call('EXISTS', KEYS[1]) == 0 then return {'N'} end
+local v = redis.call('HMGET', KEYS[1], 'ra', 'e')
+if v[1] then return {'A', v[1]} end
+read_logged(5)
+local missing = {'L'}
+unlogged(ARGV[4], v[2], missing)
+if #missing > 1 then return {'L', missing[3]} end
+if ARGV[2] == '1' then redis.call('HSET', KEYS[1], 'ra', ARGV[1], 'rr', ARGV[3])
+else redis.call('HSET', KEYS[1], 'ra', ARGV[1]) end
+return {'R', ARGV[1]}
+`);
+
+/**
+ * KEYS: subject index, new record. ARGV: record key prefix, id, kind, now, max, policy, the
+ * logged list (count, id, expiry...), then the write_record arguments (id, issuedAt,
+ * expireAtMs, fields...). Counts the subject's live records of this kind, applies the policy,
+ * writes the record. Returns {0, live, existed} when rejected, {1, existed, evicted ids...} when
+ * added, {2, existed, id, expiry, ...} when sessions to evict are not in the feed yet (nothing
+ * written).
+ */
+export const ADD_SESSION: LuaScript = script('add_session', `${FEED_STUB}${WRITE_RECORD_FN}${LIVE_SESSIONS_FN}${LOGGED_FN}
+local prefix, id, kind = ARGV[1], ARGV[2], ARGV[3]
+local now, max = tonumber(ARGV[4]), tonumber(ARGV[5])
+local at = read_logged(7)
+local existed = redis.call('EXISTS', KEYS[2])
+local live = live_sessions(KEYS[1], prefix, id, kind, now)
+local evicted = {}
+if #live >= max then
+  if ARGV[6] == 'reject' then return {0, #live, existed} end
+  local missing = {2, existed}
+  for i = 1, #live - max + 1 do unlogged(live[i], redis.call('HGET', prefix .. live[i], 'e'), missing) end
+  if #missing > 2 then return missing end
+  evicted = evict(prefix, live, max, ARGV[4])
+end
+write_record(KEYS[2], KEYS[1], at)
+local out = {1, existed}
+for _, e in ipairs(evicted) do out[#out + 1] = e end
+return out
+`);
+
+/**
+ * KEYS: subject index. ARGV: record key prefix, now, hasReason, reason, filter JSON, mode ('all':
+ * every member of the subject index; 'ids': the ids after the logged list), the logged list.
+ * Revokes every not-yet-revoked record matching the filter, all or none: returns {'R', count},
+ * or {'L', id, expiry, ...} when some match is not in the feed yet (nothing revoked).
+ */
+export const REVOKE_WHERE_LOGGED: LuaScript = script('revoke_where_logged', `${MATCH_FN}${LOGGED_FN}
+local zkey, prefix = KEYS[1], ARGV[1]
+local now_s = ARGV[2]
+local now = tonumber(now_s)
+local flt = cjson.decode(ARGV[5])
+local at = read_logged(7)
+local ids
+if ARGV[6] == 'all' then ids = redis.call('ZRANGE', zkey, 0, -1)
+else ids = {} for i = at, #ARGV do ids[#ids + 1] = ARGV[i] end end
+local hits, missing = {}, {'L'}
+for _, id in ipairs(ids) do
+  local rkey = prefix .. id
+  local v = redis.call('HMGET', rkey, ${MATCH_FIELDS})
+  if not v[3] then
+    if ARGV[6] == 'all' then redis.call('ZREM', zkey, id) end
+  elseif matches(flt, now, v) then
+    hits[#hits + 1] = rkey
+    unlogged(id, v[3], missing)
+  end
+end
+if #missing > 1 then return missing end
+for _, rkey in ipairs(hits) do
+  if ARGV[3] == '1' then redis.call('HSET', rkey, 'ra', now_s, 'rr', ARGV[4])
+  else redis.call('HSET', rkey, 'ra', now_s) end
+end
+return {'R', #hits}
+`);
+
+/**
+ * KEYS: global index, expiry index. ARGV: member, issuedAt, expiresAt.
+ */
+export const INDEX_ADD: LuaScript = script('index_add', `
+redis.call('ZADD', KEYS[1], ARGV[2], ARGV[1])
+redis.call('ZADD', KEYS[2], ARGV[3], ARGV[1])
+return 1
+`);
+
+/** KEYS: sorted set. ARGV: score, member, expireAtMs. ZADD, then grow the key's TTL to expireAtMs. */
+export const ZADD_GROW: LuaScript = script('zadd_grow', `
+redis.call('ZADD', KEYS[1], ARGV[1], ARGV[2])
+local at = tonumber(ARGV[3])
+local cur = redis.call('PEXPIRETIME', KEYS[1])
+if cur == -1 or (cur >= 0 and cur < at) then redis.call('PEXPIREAT', KEYS[1], at) end
+return 1
+`);
+
+/**
+ * Cluster only. KEYS: hash pointer, its claim lease. ARGV: value (S..id), id length, expireAtMs,
+ * expected ('' = claim), leaseMs.
+ * Claim: sets the pointer when it is free or names the same id; otherwise returns the holder.
+ * With `expected`: replaces the pointer only if it still holds `expected` (a holder whose record
+ * is gone or carries another hash now) and no other claim is in flight; returns 'L' when one is.
+ * A successful claim takes the lease for leaseMs: until then the claimer may still be writing its
+ * record in another slot, so a missing record does not yet make its pointer stale.
+ */
+export const CLAIM_HASH: LuaScript = script('claim_hash', `
+local cur = redis.call('GET', KEYS[1])
+local ok
+if ARGV[4] ~= '' then
+  ok = (cur == ARGV[4])
+  if ok then
+    local lease = redis.call('GET', KEYS[2])
+    if lease and lease ~= ARGV[1] then return 'L' end
+  end
+else ok = (not cur) or cur == ARGV[1] or (#cur == #ARGV[1] and string.sub(cur, 44) == string.sub(ARGV[1], 44)) end
+if ok then
+  -- Only gains time: a rewrite with a shorter expiry (perhaps one later refused) must not cut
+  -- short the pointer of the record still stored.
+  local at = tonumber(ARGV[3])
+  local t = redis.call('PEXPIRETIME', KEYS[1])
+  if t > at then at = t end
+  redis.call('SET', KEYS[1], ARGV[1], 'PXAT', at)
+  redis.call('SET', KEYS[2], ARGV[1], 'PX', ARGV[5])
+  return false
+end
+return cur
+`);
+
+/**
+ * KEYS: id pointer. ARGV: value, expireAtMs. SET ... GET whose expiry only grows: a write that
+ * is then refused (addSession over its limit) or carries a shorter expiry never shortens the
+ * pointer of the record still stored. Returns the previous value.
+ */
+export const SET_GROW: LuaScript = script('set_grow', `
+local at = tonumber(ARGV[2])
+local cur = redis.call('PEXPIRETIME', KEYS[1])
+if cur > at then at = cur end
+return redis.call('SET', KEYS[1], ARGV[1], 'PXAT', at, 'GET')
+`);
+
+/**
+ * Cluster only, after a record moved to another subject: gives the new version the revocation
+ * and consumption of the version it replaced, unless it has its own. KEYS: record. ARGV:
+ * revokedAt ('' none), hasReason ('1'/'0'), reason, consumedAt ('' none).
+ */
+export const KEEP_LIFECYCLE: LuaScript = script('keep_lifecycle', `
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+if ARGV[1] ~= '' and not redis.call('HGET', KEYS[1], 'ra') then
+  redis.call('HDEL', KEYS[1], 'rr')
+  if ARGV[2] == '1' then redis.call('HSET', KEYS[1], 'ra', ARGV[1], 'rr', ARGV[3]) else redis.call('HSET', KEYS[1], 'ra', ARGV[1]) end
+end
+if ARGV[4] ~= '' and not redis.call('HGET', KEYS[1], 'ca') then redis.call('HSET', KEYS[1], 'ca', ARGV[4]) end
+return 1
+`);
