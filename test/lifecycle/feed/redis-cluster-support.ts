@@ -14,6 +14,8 @@ export interface ClusterWorker {
   child: ChildProcess;
   /** Per revoked id, the start of its revoking call (mode `revoke`). */
   started: Map<string, number>;
+  /** Per revoked id, when its revoking call completed (mode `revoke`). */
+  completed: Map<string, number>;
   /** Resolves once the worker printed `line`; rejects if it exits first or after `timeoutMs`. */
   waitFor(line: string, timeoutMs?: number): Promise<void>;
   /** Writes a line to the worker's stdin (mode `revoke`: start). */
@@ -28,6 +30,7 @@ export function spawnClusterWorker(url: string, prefix: string, mode: string, ar
   const seen = new Set<string>();
   const waiters = new Map<string, () => void>();
   const started = new Map<string, number>();
+  const completed = new Map<string, number>();
   let exitCode: number | null | undefined;
   const exitListeners: Array<() => void> = [];
   child.once('exit', (code) => {
@@ -36,8 +39,9 @@ export function spawnClusterWorker(url: string, prefix: string, mode: string, ar
   });
   createInterface({ input: child.stdout }).on('line', (line) => {
     if (line.startsWith('{')) {
-      const { id, t } = JSON.parse(line) as { id: string; t: number };
+      const { id, t, d } = JSON.parse(line) as { id: string; t: number; d: number };
       started.set(id, t);
+      completed.set(id, d);
       return;
     }
     seen.add(line);
@@ -46,6 +50,7 @@ export function spawnClusterWorker(url: string, prefix: string, mode: string, ar
   return {
     child,
     started,
+    completed,
     waitFor(line, timeoutMs = 30_000) {
       if (seen.has(line)) return Promise.resolve();
       return new Promise<void>((resolve, reject) => {

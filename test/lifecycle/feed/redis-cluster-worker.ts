@@ -6,7 +6,8 @@
  * - `crash-revoke-subject <subject>`: the same for `revokeWhere({ subject })`.
  * - `revoke <count>:<idPrefix>`: writes `count` records, prints `ready`, waits for a line on
  *   stdin, then revokes them one by one, retrying a call that failed (a node restarting) until
- *   the store answers; prints `{ id, t }` per revocation (t: start of its first attempt) and `done`.
+ *   the store answers; prints `{ id, t, d }` per revocation (t: start of its first attempt, d: when
+ *   it completed) and `done`.
  */
 import { createInterface } from 'node:readline';
 import { performance } from 'node:perf_hooks';
@@ -51,7 +52,7 @@ if (mode === 'crash-revoke' || mode === 'crash-revoke-subject') {
       if (result !== undefined) throw new Error(`revoke ${id}: ${JSON.stringify(result)}`);
       await new Promise((r) => setTimeout(r, 50));
     }
-    out.push(JSON.stringify({ id, t }));
+    out.push(JSON.stringify({ id, t, d: performance.timeOrigin + performance.now() }));
     if (out.length >= 100) process.stdout.write(out.splice(0).join('\n') + '\n');
   }
   if (out.length > 0) process.stdout.write(out.join('\n') + '\n');
