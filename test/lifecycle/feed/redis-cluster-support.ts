@@ -76,10 +76,10 @@ export function spawnClusterWorker(url: string, prefix: string, mode: string, ar
 /** The `host:port` of the master that holds `key`'s slot. */
 export async function masterOf(admin: Cluster, key: string): Promise<string> {
   const slot = Number(await admin.cluster('KEYSLOT', key));
-  const nodes = await admin.cluster('SLOTS') as Array<[number, number, [string, number]]>;
-  const range = nodes.find(([from, to]) => slot >= from && slot <= to);
-  if (range === undefined) throw new Error(`no node serves slot ${slot}`);
-  return `${range[2][0]}:${range[2][1]}`;
+  const ranges = await admin.cluster('SLOTS');
+  const master = ranges.find(([from, to]) => slot >= from && slot <= to)?.[2];
+  if (master === undefined) throw new Error(`no node serves slot ${slot}`);
+  return `${master[0]}:${master[1]}`;
 }
 
 /** Kills every connection named `cjwt-revocation-feed` on every master; returns how many. */
