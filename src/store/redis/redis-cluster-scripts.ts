@@ -37,10 +37,19 @@ local function unlogged(id, e, out)
 end
 `;
 
-/** KEYS: record, subject index. ARGV: id, issuedAt, expireAtMs, field, value, ... */
-export const WRITE_RECORD: LuaScript = script('write_record', `${FEED_STUB}${WRITE_RECORD_FN}
-write_record(KEYS[1], KEYS[2], 1)
-return 1
+/**
+ * KEYS: record, subject index. ARGV: the logged list, then id, issuedAt, expireAtMs, field,
+ * value, ... Returns {'OK'}, or {'L', id, expiry} when the write revokes (a record written
+ * revoked, or a revoked one whose expiry grows) and the feed does not carry that yet.
+ */
+export const WRITE_RECORD: LuaScript = script('write_record', `${FEED_STUB}${WRITE_RECORD_FN}${LOGGED_FN}
+local at = read_logged(1)
+local missing = {'L'}
+local announce = write_announces(KEYS[1], at)
+if announce then unlogged(ARGV[at], announce, missing) end
+if #missing > 1 then return missing end
+write_record(KEYS[1], KEYS[2], at)
+return {'OK'}
 `);
 
 /**
@@ -66,8 +75,8 @@ return {'R', ARGV[1]}
  * logged list (count, id, expiry...), then the write_record arguments (id, issuedAt,
  * expireAtMs, fields...). Counts the subject's live records of this kind, applies the policy,
  * writes the record. Returns {0, live, existed} when rejected, {1, existed, evicted ids...} when
- * added, {2, existed, id, expiry, ...} when sessions to evict are not in the feed yet (nothing
- * written).
+ * added, {2, existed, id, expiry, ...} when sessions to evict (or the new record, written
+ * revoked) are not in the feed yet (nothing written).
  */
 export const ADD_SESSION: LuaScript = script('add_session', `${FEED_STUB}${WRITE_RECORD_FN}${LIVE_SESSIONS_FN}${LOGGED_FN}
 local prefix, id, kind = ARGV[1], ARGV[2], ARGV[3]
@@ -75,14 +84,16 @@ local now, max = tonumber(ARGV[4]), tonumber(ARGV[5])
 local at = read_logged(7)
 local existed = redis.call('EXISTS', KEYS[2])
 local live = live_sessions(KEYS[1], prefix, id, kind, now)
-local evicted = {}
+if #live >= max and ARGV[6] == 'reject' then return {0, #live, existed} end
+local missing = {2, existed}
+local announce = write_announces(KEYS[2], at)
+if announce then unlogged(id, announce, missing) end
 if #live >= max then
-  if ARGV[6] == 'reject' then return {0, #live, existed} end
-  local missing = {2, existed}
   for i = 1, #live - max + 1 do unlogged(live[i], redis.call('HGET', prefix .. live[i], 'e'), missing) end
-  if #missing > 2 then return missing end
-  evicted = evict(prefix, live, max, ARGV[4])
 end
+if #missing > 2 then return missing end
+local evicted = {}
+if #live >= max then evicted = evict(prefix, live, max, ARGV[4]) end
 write_record(KEYS[2], KEYS[1], at)
 local out = {1, existed}
 for _, e in ipairs(evicted) do out[#out + 1] = e end

@@ -44,24 +44,27 @@ export class RedisClusterWrites {
     this.#feed = feed;
   }
 
-  /** A record written already revoked is a revocation too: logged before anything is written. */
-  async #logIfRevoked(record: TokenRecord): Promise<void> {
-    if (record.revokedAt !== undefined) await this.#feed.append([{ type: 'id', id: record.id, expiresAt: record.expiresAt }], record.revokedAt);
-  }
-
-  /** Pointers and indexes, then the record; an older version filed under another subject is moved. */
+  /**
+   * Pointers and indexes, then the record; an older version filed under another subject is
+   * moved. A write that revokes (a record written revoked) is logged first.
+   */
   async put(record: TokenRecord): Promise<void> {
-    await this.#logIfRevoked(record);
     const { s, previous } = await this.#writer.prepareWrite(record);
     // The version filed under another subject, as it was when deleted: its lifecycle carries over.
     const moved = previous === undefined ? undefined : await this.#writer.removeRecord(previous, record.id);
-    await this.#redis.eval(WRITE_RECORD, [this.#redis.keys.record(s, record.id), this.#redis.keys.subjectIndex(s)],
-      [record.id, String(record.issuedAt), this.#writer.expireAt(record), ...recordFields(keepLifecycle(record, moved))]);
+    const write = [record.id, String(record.issuedAt), this.#writer.expireAt(record), ...recordFields(keepLifecycle(record, moved))];
+    const logged: LoggedIds = new Map();
+    for (let round = 0; round < MAX_LOG_ROUNDS; round++) {
+      const reply = await this.#redis.eval(WRITE_RECORD, [this.#redis.keys.record(s, record.id), this.#redis.keys.subjectIndex(s)],
+        [...this.#feed.loggedArgs(logged), ...write]) as unknown[];
+      if (reply[0] !== 'L') return;
+      await this.#feed.logMissing(reply.slice(1), logged, record.revokedAt ?? moved?.revokedAt ?? Date.now());
+    }
+    throw tooManyRounds('put');
   }
 
   /** Counts the subject's live sessions and inserts in one script; evictions are logged first. */
   async addSession(record: TokenRecord, max: number, policy: SessionLimitPolicy, now: number): Promise<AddSessionResult> {
-    await this.#logIfRevoked(record);
     const { s, previous } = await this.#writer.prepareWrite(record);
     const before = previous === undefined ? undefined : await this.#redis.readRecord(previous, record.id);
     const logged: LoggedIds = new Map();

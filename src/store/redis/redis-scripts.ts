@@ -23,15 +23,32 @@ export function script(name: string, lua: string): LuaScript {
 // indexes it in the subject's sorted set, whose TTL grows to its longest-lived member.
 // Revocation and consumption are one-way: the new version keeps the `ra`/`rr`/`ca` of the record
 // it replaces, read from rkey or, when the record moved from another subject, from `carried`.
+// `write_announces` tells, before anything is written, whether the write is a revocation the
+// feed has not carried yet, and with which expiry: a record written already revoked, or a
+// revoked record rewritten with a later expiry (else mirrors would forget it too early).
 export const WRITE_RECORD_FN = `
 local carried = nil
+local function replaced(rkey)
+  return carried or redis.call('HMGET', rkey, 'ra', 'rr', 'ca', 'e')
+end
+local function write_announces(rkey, at)
+  local old = replaced(rkey)
+  local revoked, e = old[1], nil
+  for i = at + 3, #ARGV - 1, 2 do
+    if ARGV[i] == 'ra' then revoked = true elseif ARGV[i] == 'e' then e = ARGV[i + 1] end
+  end
+  if not revoked or not e then return nil end
+  if old[1] and old[4] and tonumber(e) <= tonumber(old[4]) then return nil end
+  return e
+end
 local function write_record(rkey, zkey, at)
   local id = ARGV[at]
   local issued = ARGV[at + 1]
   local expire_at = tonumber(ARGV[at + 2])
   local fields = {}
   for i = at + 3, #ARGV do fields[#fields + 1] = ARGV[i] end
-  local old = carried or redis.call('HMGET', rkey, 'ra', 'rr', 'ca')
+  local announce = write_announces(rkey, at)
+  local old = replaced(rkey)
   redis.call('DEL', rkey)
   redis.call('HSET', rkey, unpack(fields))
   if old[1] then
@@ -39,8 +56,7 @@ local function write_record(rkey, zkey, at)
     if old[2] then redis.call('HSET', rkey, 'ra', old[1], 'rr', old[2]) else redis.call('HSET', rkey, 'ra', old[1]) end
   end
   if old[3] then redis.call('HSET', rkey, 'ca', old[3]) end
-  -- A record written already revoked is a revocation too.
-  if not old[1] and redis.call('HEXISTS', rkey, 'ra') == 1 then feed_revoked(rkey) end
+  if announce then feed_revoked(rkey) end
   redis.call('PEXPIREAT', rkey, expire_at)
   redis.call('ZADD', zkey, issued, id)
   local cur = redis.call('PEXPIRETIME', zkey)
@@ -168,7 +184,7 @@ local function prepare_local()
   end
   local old = redis.call('SET', KEYS[3], s, 'PXAT', expire_at, 'GET')
   if old and old ~= s then
-    carried = redis.call('HMGET', prefix .. '{s:' .. old .. '}:r:' .. id, 'ra', 'rr', 'ca')
+    carried = redis.call('HMGET', prefix .. '{s:' .. old .. '}:r:' .. id, 'ra', 'rr', 'ca', 'e')
     redis.call('DEL', prefix .. '{s:' .. old .. '}:r:' .. id)
     redis.call('ZREM', prefix .. '{s:' .. old .. '}:z', id)
     redis.call('ZREM', KEYS[4], ARGV[4] .. old)

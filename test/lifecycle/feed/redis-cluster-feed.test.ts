@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { Cluster } from 'ioredis';
+import { Cluster, Redis } from 'ioredis';
 import { RedisRevocationSource, RevocationFeed, withRevocationMirror } from '../../../src/lifecycle/feed/index.js';
 import { RedisTokenStore, type RevocationEntry } from '../../../src/store/index.js';
 import { parseClusterUrl } from '../../../src/store/redis/redis-connect.js';
@@ -89,6 +89,31 @@ if (url !== undefined) {
         setAfterFeedAppendForTests(undefined);
         await feed.close();
         await probe.close();
+      }
+    });
+
+    it('a revoked record re-put with a later expiry is announced again (cluster and single server)', async () => {
+      const single = process.env.CJWT_TEST_REDIS_URL;
+      for (const target of single === undefined || single === '' ? [url] : [url, single]) {
+        const prefix = `extend_${Date.now()}:`;
+        const s = await RedisTokenStore.connect(target, { prefix, sweepIntervalMs: 0 });
+        const reader: Redis | Cluster = target === url ? admin : new Redis(target);
+        try {
+          const first = rec('grow', 'g');
+          await s.put(first);
+          await s.revoke('grow');
+          await s.put({ ...first, expiresAt: first.expiresAt + HOUR });
+          // A shorter or equal expiry, or another field changed, is no new announcement.
+          await s.put({ ...first, expiresAt: first.expiresAt + HOUR, scope: ['x'] });
+          await s.put({ ...first, expiresAt: first.expiresAt + 60_000, scope: ['y'] });
+          const entries: Array<[string, string[]]> = await reader.xrange(`${prefix}{feed}`, '-', '+');
+          const expiries = entries.map(([, fields]) => fields).filter((f) => f[3] === 'grow').map((f) => Number(f[7]));
+          assert.deepEqual(expiries, [first.expiresAt, first.expiresAt + HOUR], target);
+          assert.equal((await s.get('grow'))?.revokedAt !== undefined, true);
+        } finally {
+          if (reader !== admin) reader.disconnect();
+          await s.close();
+        }
       }
     });
 
