@@ -70,33 +70,74 @@ else redis.call('HSET', KEYS[1], 'ra', ARGV[1]) end
 return {'R', ARGV[1]}
 `);
 
+// Eviction claims (addSession on a cluster): the hash `ckey` maps a session chosen for eviction
+// to `deadline:claimer`. A claimer logs its victims, then evicts them; meanwhile racing calls
+// leave them alone (they count them, as the claimer's new session will replace them) and pick
+// others, so each call's logged victims stay its own. A claim past its deadline (a claimer
+// that crashed or gave up) is void. `choose_victims` returns nil when every candidate is
+// claimed by others (wait and call again).
+const CLAIMS_FN = `
+local function choose_victims(ckey, prefix, live, need, claimer, lease_ms)
+  local t = redis.call('TIME')
+  local clock = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+  local mine, taken = {}, {}
+  for _, m in ipairs(live) do
+    local c = redis.call('HGET', ckey, m)
+    if c then
+      local sep = string.find(c, ':', 1, true)
+      if string.sub(c, sep + 1) == claimer then mine[#mine + 1] = m
+      elseif tonumber(string.sub(c, 1, sep - 1)) > clock then taken[m] = true end
+    end
+  end
+  local victims, chosen = {}, {}
+  for _, m in ipairs(mine) do victims[#victims + 1] = m; chosen[m] = true end
+  for _, m in ipairs(live) do
+    if #victims >= need then break end
+    if not chosen[m] and not taken[m] then victims[#victims + 1] = m end
+  end
+  if #victims < need then return nil end
+  local claim = string.format('%d', clock + lease_ms) .. ':' .. claimer
+  for _, m in ipairs(victims) do redis.call('HSET', ckey, m, claim) end
+  if redis.call('PTTL', ckey) < lease_ms then redis.call('PEXPIRE', ckey, lease_ms) end
+  return victims
+end
+`;
+
 /**
- * KEYS: subject index, new record. ARGV: record key prefix, id, kind, now, max, policy, the
- * logged list (count, id, expiry...), then the write_record arguments (id, issuedAt,
- * expireAtMs, fields...). Counts the subject's live records of this kind, applies the policy,
- * writes the record. Returns {0, live, existed} when rejected, {1, existed, evicted ids...} when
- * added, {2, existed, id, expiry, ...} when sessions to evict (or the new record, written
- * revoked) are not in the feed yet (nothing written).
+ * KEYS: subject index, new record, eviction claims. ARGV: record key prefix, id, kind, now,
+ * max, policy, claimer (unique per call), claim lease ms, the logged list (count, id,
+ * expiry...), then the write_record arguments (id, issuedAt, expireAtMs, fields...).
+ * Counts the subject's live records of this kind, applies the policy, writes the record.
+ * Returns {0, live, existed} when rejected, {1, existed, evicted ids...} when added, {2, existed,
+ * id, expiry, ...} when sessions to evict (or the new record, written revoked) are not in the
+ * feed yet, {3, existed} when every session it could evict is claimed by a racing call. Only
+ * claims are written unless it returns 0 or 1. Its victims are what it claimed in earlier rounds
+ * (logged, so evicted whatever changed since), then the oldest unclaimed sessions as needed.
  */
-export const ADD_SESSION: LuaScript = script('add_session', `${FEED_STUB}${WRITE_RECORD_FN}${LIVE_SESSIONS_FN}${LOGGED_FN}
+export const ADD_SESSION: LuaScript = script('add_session', `${FEED_STUB}${WRITE_RECORD_FN}${LIVE_SESSIONS_FN}${LOGGED_FN}${CLAIMS_FN}
 local prefix, id, kind = ARGV[1], ARGV[2], ARGV[3]
 local now, max = tonumber(ARGV[4]), tonumber(ARGV[5])
-local at = read_logged(7)
+local at = read_logged(9)
 local existed = redis.call('EXISTS', KEYS[2])
 local live = live_sessions(KEYS[1], prefix, id, kind, now)
 if #live >= max and ARGV[6] == 'reject' then return {0, #live, existed} end
 local missing = {2, existed}
 local announce = write_announces(KEYS[2], at)
 if announce then unlogged(id, announce, missing) end
+local victims = {}
 if #live >= max then
-  for i = 1, #live - max + 1 do unlogged(live[i], redis.call('HGET', prefix .. live[i], 'e'), missing) end
+  victims = choose_victims(KEYS[3], prefix, live, #live - max + 1, ARGV[7], tonumber(ARGV[8]))
+  if victims == nil then return {3, existed} end
+  for _, m in ipairs(victims) do unlogged(m, redis.call('HGET', prefix .. m, 'e'), missing) end
 end
 if #missing > 2 then return missing end
-local evicted = {}
-if #live >= max then evicted = evict(prefix, live, max, ARGV[4]) end
+for _, m in ipairs(victims) do
+  redis.call('HSET', prefix .. m, 'ra', ARGV[4], 'rr', 'session_limit')
+  redis.call('HDEL', KEYS[3], m)
+end
 write_record(KEYS[2], KEYS[1], at)
 local out = {1, existed}
-for _, e in ipairs(evicted) do out[#out + 1] = e end
+for _, m in ipairs(victims) do out[#out + 1] = m end
 return out
 `);
 
@@ -104,7 +145,9 @@ return out
  * KEYS: subject index. ARGV: record key prefix, now, hasReason, reason, filter JSON, mode ('all':
  * every member of the subject index; 'ids': the ids after the logged list), the logged list.
  * Revokes every not-yet-revoked record matching the filter, all or none: returns {'R', count},
- * or {'L', id, expiry, ...} when some match is not in the feed yet (nothing revoked).
+ * or {'L', id, expiry, ...} when some match is not in the feed yet (nothing revoked). A record an
+ * earlier round logged is revoked even if it stopped matching meanwhile (the feed announced it),
+ * unless it is gone or revoked already.
  */
 export const REVOKE_WHERE_LOGGED: LuaScript = script('revoke_where_logged', `${MATCH_FN}${LOGGED_FN}
 local zkey, prefix = KEYS[1], ARGV[1]
@@ -122,6 +165,9 @@ for _, id in ipairs(ids) do
   if not v[3] then
     if ARGV[6] == 'all' then redis.call('ZREM', zkey, id) end
   elseif matches(flt, now, v) then
+    hits[#hits + 1] = rkey
+    unlogged(id, v[3], missing)
+  elseif logged ~= nil and logged[id] ~= nil and not v[4] then
     hits[#hits + 1] = rkey
     unlogged(id, v[3], missing)
   end

@@ -5,6 +5,7 @@
  * revoking script refuses to revoke what the feed does not carry yet and names it; the store
  * logs that and calls again, so whatever a crash interrupts, the feed is ahead of the store.
  */
+import { randomUUID } from 'node:crypto';
 import { StorageError } from '../../jose/errors.js';
 import { keepLifecycle } from '../record-codec.js';
 import { cutoffOf, type RevocationEntry } from '../revocation-log.js';
@@ -17,10 +18,13 @@ import type { RedisRecordWriter } from './redis-record-writer.js';
 
 /**
  * How many times a revoking script may name revocations it has not seen logged before the call
- * gives up. Each round logs what the previous one named, so only records changing under the
- * call (new sessions, longer expiries) cause another; a few rounds is already unusual.
+ * gives up (the store's operation timeout usually ends it first). Each round logs what the
+ * previous one named, so only records changing under the call cause another: sessions added
+ * and evicted by racing addSession calls, longer expiries. Every round that fails does so
+ * because another call made progress. What a round logged, the next one revokes even if it is
+ * no longer needed, so only a call that crashes or gives up leaves an entry the store lacks.
  */
-const MAX_LOG_ROUNDS = 8;
+const MAX_LOG_ROUNDS = 100;
 
 /** One subject's share of a revokeWhere: its tag, and 'all' of its index or the given ids. */
 export interface RevokeGroup {
@@ -37,11 +41,14 @@ export class RedisClusterWrites {
   readonly #redis: RedisAccess;
   readonly #writer: RedisRecordWriter;
   readonly #feed: RedisClusterFeed;
+  readonly #claimLeaseMs: number;
 
-  constructor(redis: RedisAccess, writer: RedisRecordWriter, feed: RedisClusterFeed) {
+  /** @param claimLeaseMs how long an addSession call's eviction claims last: the store's call deadline. */
+  constructor(redis: RedisAccess, writer: RedisRecordWriter, feed: RedisClusterFeed, claimLeaseMs: number) {
     this.#redis = redis;
     this.#writer = writer;
     this.#feed = feed;
+    this.#claimLeaseMs = Math.max(1, Math.ceil(claimLeaseMs));
   }
 
   /**
@@ -68,17 +75,24 @@ export class RedisClusterWrites {
     const { s, previous } = await this.#writer.prepareWrite(record);
     const before = previous === undefined ? undefined : await this.#redis.readRecord(previous, record.id);
     const logged: LoggedIds = new Map();
+    const claimer = randomUUID();
     let reply: Array<string | number> | undefined;
     let existed = false;
     for (let round = 0; round < MAX_LOG_ROUNDS && reply === undefined; round++) {
-      const answer = await this.#redis.eval(ADD_SESSION, [this.#redis.keys.subjectIndex(s), this.#redis.keys.record(s, record.id)], [
-        this.#redis.keys.recordPrefix(s), record.id, record.kind, String(now), max, policy, ...this.#feed.loggedArgs(logged),
+      const answer = await this.#redis.eval(ADD_SESSION, [
+        this.#redis.keys.subjectIndex(s), this.#redis.keys.record(s, record.id), this.#redis.keys.sessionClaims(s),
+      ], [
+        this.#redis.keys.recordPrefix(s), record.id, record.kind, String(now), max, policy, claimer, this.#claimLeaseMs,
+        ...this.#feed.loggedArgs(logged),
         record.id, String(record.issuedAt), this.#writer.expireAt(record), ...recordFields(keepLifecycle(record, before)),
       ]) as Array<string | number>;
-      if (Number(answer[0]) !== 2) reply = answer;
+      const status = Number(answer[0]);
+      if (status === 0 || status === 1) reply = answer;
       else {
         existed = Number(answer[1]) !== 0;
-        await this.#feed.logMissing(answer.slice(2), logged, now);
+        // 3: a racing call holds every session this one could evict; it finishes within a few round trips.
+        if (status === 3) await new Promise((resolve) => setTimeout(resolve, Math.min(20, 1 + round) * (0.5 + Math.random())));
+        else await this.#feed.logMissing(answer.slice(2), logged, now);
       }
     }
     if (reply === undefined) {

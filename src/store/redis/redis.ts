@@ -147,7 +147,7 @@ export class RedisTokenStore implements TokenStore {
     // A cluster's scripts keep their no-op feed stub: its feed is appended beside them.
     this.#redis = new RedisAccess(this.#client, this.#keys, this.#cluster ? undefined : feedMaxLength);
     this.#writer = new RedisRecordWriter(this.#redis, this.#retentionMs, this.#timeoutMs);
-    this.#clusterWrites = new RedisClusterWrites(this.#redis, this.#writer, new RedisClusterFeed(this.#redis, this.#cluster ? feedMaxLength : undefined));
+    this.#clusterWrites = new RedisClusterWrites(this.#redis, this.#writer, new RedisClusterFeed(this.#redis, this.#cluster ? feedMaxLength : undefined), this.#timeoutMs);
     this.#closeClient = options.closeClient === true;
     // Removes index entries as well as records past retention.
     this.#sweeper = startBackgroundSweep(options.sweepIntervalMs, () => this.cleanup(Date.now()));
