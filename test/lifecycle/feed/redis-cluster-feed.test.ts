@@ -117,6 +117,29 @@ if (url !== undefined) {
       }
     });
 
+    it('racing addSession and revokeWhere: the feed announces exactly what the store revoked', async () => {
+      const prefix = `race_${Date.now()}:`;
+      const stores = await Promise.all([0, 1, 2, 3].map(() => RedisTokenStore.connect(url, { prefix, sweepIntervalMs: 0 })));
+      try {
+        const now = Date.now();
+        const calls = Array.from({ length: 120 }, (_, i) => (stores[i % 4] as RedisTokenStore).addSession(
+          { id: `r${i}`, kind: 'session', subject: 'racer', issuedAt: now + (i % 7), expiresAt: now + HOUR }, 3, 'evict-oldest'));
+        // A logout racing the sessions: whatever it revokes is announced too.
+        const logouts = [20, 60, 100].map((at) => new Promise((r) => setTimeout(r, at)).then(() => stores[0]?.revokeWhere({ subject: 'racer', kind: 'session' })));
+        const results = await Promise.all(calls);
+        await Promise.all(logouts);
+        assert.ok(results.every((r) => r.added));
+        const revoked = new Set((await stores[0]!.list({ subject: 'racer', status: 'revoked' }, { limit: 1000 })).records.map((r) => r.id));
+        const entries: Array<[string, string[]]> = await admin.xrange(`${prefix}{feed}`, '-', '+');
+        const announced = new Set(entries.map(([, f]) => f).filter((f) => f[1] === 'i').map((f) => f[3] as string));
+        assert.ok(revoked.size >= 117, `${revoked.size} revoked`);
+        assert.deepEqual([...announced].sort(), [...revoked].sort());
+        assert.ok(await stores[0]!.count({ subject: 'racer', kind: 'session', status: 'active' }) <= 3);
+      } finally {
+        await Promise.all(stores.map((s) => s.close()));
+      }
+    });
+
     it('with revocationFeed: false the cluster store revokes and writes no stream', async () => {
       const prefix = `nofeed_${Date.now()}:`;
       const plain = await RedisTokenStore.connect(url, { prefix, sweepIntervalMs: 0, revocationFeed: false });
