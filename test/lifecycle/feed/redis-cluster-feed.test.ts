@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { Cluster, Redis } from 'ioredis';
-import { RedisRevocationSource, RevocationFeed, withRevocationMirror } from '../../../src/lifecycle/feed/index.js';
+import { RedisRevocationSource, RevocationFeed, RevocationMirror, withRevocationMirror } from '../../../src/lifecycle/feed/index.js';
 import { RedisTokenStore, type RevocationEntry } from '../../../src/store/index.js';
 import { parseClusterUrl } from '../../../src/store/redis/redis-connect.js';
 import { setAfterFeedAppendForTests } from '../../../src/store/redis/redis-cluster-feed.js';
@@ -137,6 +137,13 @@ if (url !== undefined) {
         assert.ok(await stores[0]!.count({ subject: 'racer', kind: 'session', status: 'active' }) <= 3);
       } finally {
         await Promise.all(stores.map((s) => s.close()));
+      }
+    });
+
+    it('a source given a URL it cannot follow fails with a typed error', async () => {
+      for (const bad of ['http://127.0.0.1:6379', 'redis+cluster://', 'redis+cluster://host:99999']) {
+        const source = new RedisRevocationSource(bad, { store });
+        await assert.rejects(source.start(new RevocationMirror()), { code: 'ERR_STORE_INVALID_INPUT' }, bad);
       }
     });
 
