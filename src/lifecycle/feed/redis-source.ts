@@ -1,11 +1,14 @@
 /**
- * Redis's feed (single server): the stream every revoking script appends to in the same script.
- * A dedicated connection waits with `XREAD BLOCK` from the last id, then reads with a script that
- * also detects trimming past that id; after a reconnect it resumes from the same id, and when the
- * stream was trimmed past it (or vanished) it reloads in full from the store.
+ * Redis's feed: the stream every revoking script appends to in the same script (single server),
+ * or that the store appends to before it revokes (Redis Cluster: the stream has a slot of its
+ * own, `<prefix>{feed}`). A dedicated connection waits with `XREAD BLOCK` from the last id, then
+ * reads with a script that also detects trimming past that id; after a reconnect it resumes from
+ * the same id, and when the stream was trimmed past it (or vanished) it reloads in full from the
+ * store. On a cluster the feed entry is in the stream before the revocation completes, so a read
+ * begun after a revocation completed sees it, which is what `current(asOf)` promises.
  */
-import type { Redis, RedisOptions } from 'ioredis';
-import { readRedisFeed, redisFeedStream, type TokenStore } from '../../store/index.js';
+import type { ClusterOptions, Redis, RedisOptions } from 'ioredis';
+import { openRedisFeedClient, readRedisFeed, redisFeedStream, type TokenStore } from '../../store/index.js';
 import { revokedEntriesOf } from './store-reload.js';
 import type { RevocationFeedSource, RevocationSink } from './types.js';
 
@@ -17,16 +20,20 @@ export interface RedisRevocationSourceOptions {
   store: TokenStore;
   /** Longest blocking wait (default 200 ms); bounds how old the confirmation gets while idle. */
   heartbeatMs?: number;
-  /** Extra ioredis options for the feed's own connection. */
+  /** Extra ioredis options for the feed's own connection (for a cluster: per node). */
   redisOptions?: RedisOptions;
+  /** Extra ioredis Cluster options, for a `redis+cluster://` URL. */
+  clusterOptions?: ClusterOptions;
 }
 
 const BATCH = 1000;
 
 /**
- * Follows a RedisTokenStore's feed stream over a dedicated connection.
+ * Follows a RedisTokenStore's feed stream over a dedicated connection, on a single server
+ * (`redis://`) or a cluster (`redis+cluster://h1:p1,h2:p2`, seed nodes as the store takes them).
  * @example
  * const feed = await RevocationFeed.start(new RedisRevocationSource(url, { store }));
+ * const onCluster = new RedisRevocationSource('redis+cluster://10.0.0.1:7000,10.0.0.2:7000', { store });
  */
 export class RedisRevocationSource implements RevocationFeedSource {
   readonly backend = 'redis';
@@ -41,6 +48,7 @@ export class RedisRevocationSource implements RevocationFeedSource {
   /** Full reloads done (the stream was trimmed past this reader). */
   reloads = 0;
 
+  /** @param url the store's URL: `redis://`, `rediss://`, `redis+cluster://` or `rediss+cluster://`. */
   constructor(url: string, options: RedisRevocationSourceOptions) {
     this.#url = url;
     this.#options = options;
@@ -51,13 +59,13 @@ export class RedisRevocationSource implements RevocationFeedSource {
   /** Connects and catches up from the last position (a restarted source resumes where it stopped). */
   async start(sink: RevocationSink): Promise<void> {
     this.#closed = false;
-    const { Redis } = await import('ioredis');
     // Commands wait through a reconnect (bounded by commandTimeout), then resume from #last.
-    this.#client = new Redis(this.#url, {
-      lazyConnect: true, maxRetriesPerRequest: null, commandTimeout: this.#heartbeatMs + 2000,
-      retryStrategy: (times) => Math.min(50 * times, 1000), connectionName: 'cjwt-revocation-feed',
-      ...this.#options.redisOptions,
-    });
+    // Cluster and Redis share the command API; the narrower type keeps overloads callable.
+    this.#client = await openRedisFeedClient(this.#url, {
+      commandTimeoutMs: this.#heartbeatMs + 2000,
+      ...(this.#options.redisOptions ? { redisOptions: this.#options.redisOptions } : {}),
+      ...(this.#options.clusterOptions ? { clusterOptions: this.#options.clusterOptions } : {}),
+    }) as Redis;
     this.#client.on('error', (err) => sink.error(err));
     await this.#client.connect();
     const sentAt = Date.now();

@@ -5,7 +5,8 @@
  *
  * Revoking scripts begin with {@link FEED_STUB}, a no-op `feed_revoked`/`feed_cutoff`. On a single
  * server the store runs their {@link withFeed} variant instead, where those functions XADD. A
- * cluster keeps the stub: one script cannot touch the record's slot and the stream's.
+ * cluster keeps the stub: one script cannot touch the record's slot and the stream's, so the
+ * cluster store appends with {@link FEED_APPEND} first and revokes second.
  */
 import { createHash } from 'node:crypto';
 import type { LuaScript } from './redis-scripts.js';
@@ -100,4 +101,19 @@ for _, e in ipairs(redis.call('XRANGE', KEYS[1], '(' .. last, '+', 'COUNT', ARGV
 return out
 `;
   return { name: 'read_feed', lua, sha: createHash('sha1').update(lua, 'utf8').digest('hex') };
+})();
+
+/**
+ * Cluster: appends entries to the feed stream before the store revokes (see
+ * redis-cluster-scripts.ts). KEYS: stream. ARGV: maxLength, then kind, key, cutoff time, expiry
+ * for each entry. Returns how many were appended.
+ */
+export const FEED_APPEND: LuaScript = (() => {
+  const lua = `
+for i = 2, #ARGV, 4 do
+  redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[1], '*', 'k', ARGV[i], 'v', ARGV[i + 1], 'b', ARGV[i + 2], 'e', ARGV[i + 3])
+end
+return (#ARGV - 1) / 4
+`;
+  return { name: 'feed_append', lua, sha: createHash('sha1').update(lua, 'utf8').digest('hex') };
 })();

@@ -6,6 +6,7 @@
  * | --- | --- | --- |
  * | `P{s:S}:r:<id>` | hash | one record (S = subject tag) |
  * | `P{s:S}:z` | sorted set | the subject's record ids, score `issuedAt` |
+ * | `P{s:S}:ev` | hash | cluster only: sessions an addSession call chose to evict, for one call's deadline |
  * | `P{i:I}` | string | id pointer: S of the record with this id |
  * | `P{h:H}` | string | hash pointer: S followed by the record's id |
  * | `P{h:H}:l` | string | cluster only: claim lease of the hash pointer, for one call's deadline |
@@ -65,6 +66,11 @@ export class RedisKeys {
 
   subjectIndex(s: string): string {
     return `${this.prefix}{s:${s}}:z`;
+  }
+
+  /** Cluster only: the subject's eviction claims (see redis-cluster-scripts.ts). */
+  sessionClaims(s: string): string {
+    return `${this.prefix}{s:${s}}:ev`;
   }
 
   idPointer(id: string): string {

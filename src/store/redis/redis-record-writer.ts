@@ -2,14 +2,16 @@
  * The multi-slot write steps of the Redis store: what a write does outside the record's own slot
  * (hash pointer claim, id pointer, index members), removing a record with everything pointing at
  * it, and undoing a refused session insert. On a cluster these run slot by slot around the
- * record's own script, pointers first, so a crash leaves at worst a dangling pointer.
+ * record's own script, pointers first, so a crash leaves at worst a dangling pointer. On a single
+ * server they are one script with the record, whose arguments {@link RedisRecordWriter.localWrite} builds.
  */
 import { StoreConflict } from '../../jose/errors.js';
 import type { TokenRecord } from '../types.js';
 import type { RedisAccess } from './redis-access.js';
 import { decodeHashPointer, encodeHashPointer, encodeMember, tagDigest } from './redis-keys.js';
-import { recordFromPairs } from './redis-record.js';
-import { CLAIM_HASH, DELETE_IF_EQUAL, DELETE_RECORD, INDEX_ADD, SET_GROW, ZADD_GROW } from './redis-scripts.js';
+import { recordFields, recordFromPairs } from './redis-record.js';
+import { DELETE_IF_EQUAL, DELETE_RECORD } from './redis-scripts.js';
+import { CLAIM_HASH, INDEX_ADD, SET_GROW, ZADD_GROW } from './redis-cluster-scripts.js';
 
 // Redis rejects expire times <= 0 and above what a signed 64-bit ms count holds.
 const MAX_EXPIRE_AT = 8.64e15;
@@ -30,6 +32,27 @@ export class RedisRecordWriter {
   /** When the record's keys expire: its expiry plus the retention window, within what Redis accepts. */
   expireAt(record: Pick<TokenRecord, 'expiresAt'>): number {
     return Math.max(1, Math.min(MAX_EXPIRE_AT, Math.ceil(record.expiresAt + this.#retentionMs)));
+  }
+
+  /**
+   * KEYS and ARGV of the standalone write scripts (PUT_LOCAL, ADD_SESSION_LOCAL): the record,
+   * its pointers and its index entries in one call. `session` is kind, now, max, policy.
+   */
+  localWrite(record: TokenRecord, session: string[]): [string[], string[]] {
+    const s = tagDigest(record.subject);
+    const idPointer = this.#redis.keys.idPointer(record.id);
+    const keys = [
+      this.#redis.keys.record(s, record.id), this.#redis.keys.subjectIndex(s), idPointer, this.#redis.keys.globalIndex(), this.#redis.keys.expiryIndex(),
+      record.hash === undefined ? idPointer : this.#redis.keys.hashPointer(record.hash),
+      record.familyId === undefined ? idPointer : this.#redis.keys.familyIndex(record.familyId),
+    ];
+    const args = [
+      this.#redis.keys.prefix, s, encodeMember(record.id, s), encodeMember(record.id, ''), record.hash ?? '',
+      encodeHashPointer(s, record.id), record.familyId === undefined ? '0' : '1', String(record.expiresAt),
+      ...session,
+      record.id, String(record.issuedAt), String(this.expireAt(record)), ...recordFields(record),
+    ];
+    return [keys, args];
   }
 
   /**

@@ -61,3 +61,22 @@ async function indexBatch(redis: RedisAccess, filter: TokenFilter, min: string, 
     size: page.length / 2,
   };
 }
+
+/** Index members read per round trip when revokeWhere walks a family or the global index. */
+const INDEX_BATCH = 500;
+
+/** The ids in a family or global index, grouped by the subject tag they are filed under. */
+export async function membersBySubject(redis: RedisAccess, indexKey: string): Promise<Map<string, string[]>> {
+  const bySubject = new Map<string, string[]>();
+  for (let offset = 0; ; offset += INDEX_BATCH) {
+    const members = await redis.client.zrange(indexKey, String(offset), String(offset + INDEX_BATCH - 1));
+    for (const raw of members) {
+      const member = decodeMember(raw);
+      if (member === undefined) continue;
+      const ids = bySubject.get(member.s) ?? [];
+      ids.push(member.id);
+      bySubject.set(member.s, ids);
+    }
+    if (members.length < INDEX_BATCH) return bySubject;
+  }
+}

@@ -14,7 +14,8 @@ export interface LuaScript {
   readonly sha: string;
 }
 
-function script(name: string, lua: string): LuaScript {
+/** A script with its SHA-1 computed once. */
+export function script(name: string, lua: string): LuaScript {
   return { name, lua, sha: createHash('sha1').update(lua, 'utf8').digest('hex') };
 }
 
@@ -22,15 +23,32 @@ function script(name: string, lua: string): LuaScript {
 // indexes it in the subject's sorted set, whose TTL grows to its longest-lived member.
 // Revocation and consumption are one-way: the new version keeps the `ra`/`rr`/`ca` of the record
 // it replaces, read from rkey or, when the record moved from another subject, from `carried`.
-const WRITE_RECORD_FN = `
+// `write_announces` tells, before anything is written, whether the write is a revocation the
+// feed has not carried yet, and with which expiry: a record written already revoked, or a
+// revoked record rewritten with a later expiry (else mirrors would forget it too early).
+export const WRITE_RECORD_FN = `
 local carried = nil
+local function replaced(rkey)
+  return carried or redis.call('HMGET', rkey, 'ra', 'rr', 'ca', 'e')
+end
+local function write_announces(rkey, at)
+  local old = replaced(rkey)
+  local revoked, e = old[1], nil
+  for i = at + 3, #ARGV - 1, 2 do
+    if ARGV[i] == 'ra' then revoked = true elseif ARGV[i] == 'e' then e = ARGV[i + 1] end
+  end
+  if not revoked or not e then return nil end
+  if old[1] and old[4] and tonumber(e) <= tonumber(old[4]) then return nil end
+  return e
+end
 local function write_record(rkey, zkey, at)
   local id = ARGV[at]
   local issued = ARGV[at + 1]
   local expire_at = tonumber(ARGV[at + 2])
   local fields = {}
   for i = at + 3, #ARGV do fields[#fields + 1] = ARGV[i] end
-  local old = carried or redis.call('HMGET', rkey, 'ra', 'rr', 'ca')
+  local announce = write_announces(rkey, at)
+  local old = replaced(rkey)
   redis.call('DEL', rkey)
   redis.call('HSET', rkey, unpack(fields))
   if old[1] then
@@ -38,8 +56,7 @@ local function write_record(rkey, zkey, at)
     if old[2] then redis.call('HSET', rkey, 'ra', old[1], 'rr', old[2]) else redis.call('HSET', rkey, 'ra', old[1]) end
   end
   if old[3] then redis.call('HSET', rkey, 'ca', old[3]) end
-  -- A record written already revoked is a revocation too.
-  if not old[1] and redis.call('HEXISTS', rkey, 'ra') == 1 then feed_revoked(rkey) end
+  if announce then feed_revoked(rkey) end
   redis.call('PEXPIREAT', rkey, expire_at)
   redis.call('ZADD', zkey, issued, id)
   local cur = redis.call('PEXPIRETIME', zkey)
@@ -47,12 +64,6 @@ local function write_record(rkey, zkey, at)
   elseif cur == -1 then redis.call('PEXPIREAT', zkey, expire_at) end
 end
 `;
-
-/** KEYS: record, subject index. ARGV: id, issuedAt, expireAtMs, field, value, ... */
-export const WRITE_RECORD = script('write_record', `${FEED_STUB}${WRITE_RECORD_FN}
-write_record(KEYS[1], KEYS[2], 1)
-return 1
-`);
 
 /** KEYS: record, subject index. ARGV: id. Deletes the record; returns its HGETALL (empty if none). */
 export const DELETE_RECORD = script('delete_record', `
@@ -105,14 +116,6 @@ local function pointed_record(pkey, mode, prefix, id)
 end
 `;
 
-/**
- * KEYS: record. ARGV: now, hasReason ('1'/'0'), reason.
- * Returns {'N'} not found, {'A', revokedAt} already revoked, {'R', now} revoked now.
- */
-export const REVOKE_ONE = script('revoke_one', `${FEED_STUB}${REVOKE_FN}
-return revoke_one(KEYS[1], ARGV[1], ARGV[2], ARGV[3])
-`);
-
 /** Standalone only. KEYS: id pointer. ARGV: key prefix, id, now, hasReason, reason. As REVOKE_ONE. */
 export const REVOKE_VIA_POINTER = script('revoke_via_pointer', `${FEED_STUB}${REVOKE_FN}${POINTER_FN}
 local rkey = pointed_record(KEYS[1], 'i', ARGV[1], ARGV[2])
@@ -138,7 +141,7 @@ return consume(rkey, ARGV[2], ARGV[3])
 
 // The subject's live records of `kind` other than `id`, oldest first (the zset order is
 // issuedAt, then id bytes). Prunes index members whose record Redis already expired.
-const LIVE_SESSIONS_FN = `
+export const LIVE_SESSIONS_FN = `
 local function live_sessions(zkey, rprefix, id, kind, now)
   local live = {}
   for _, m in ipairs(redis.call('ZRANGE', zkey, 0, -1)) do
@@ -161,28 +164,6 @@ local function evict(rprefix, live, max, now_s)
 end
 `;
 
-/**
- * KEYS: subject index, new record. ARGV: record key prefix, id, kind, now, max, policy, then the
- * write_record arguments (id, issuedAt, expireAtMs, fields...).
- * Counts the subject's live records of this kind, applies the policy, writes the record.
- * Returns {0, live, existed} when rejected, {1, existed, evicted ids...} when added.
- */
-export const ADD_SESSION = script('add_session', `${FEED_STUB}${WRITE_RECORD_FN}${LIVE_SESSIONS_FN}
-local prefix, id, kind = ARGV[1], ARGV[2], ARGV[3]
-local now, max = tonumber(ARGV[4]), tonumber(ARGV[5])
-local existed = redis.call('EXISTS', KEYS[2])
-local live = live_sessions(KEYS[1], prefix, id, kind, now)
-local evicted = {}
-if #live >= max then
-  if ARGV[6] == 'reject' then return {0, #live, existed} end
-  evicted = evict(prefix, live, max, ARGV[4])
-end
-write_record(KEYS[2], KEYS[1], 7)
-local out = {1, existed}
-for _, e in ipairs(evicted) do out[#out + 1] = e end
-return out
-`);
-
 // Standalone servers only: everything a write needs besides the record, in the same script, so a
 // write is one round trip and the hash-uniqueness check cannot race.
 // KEYS: 1 record, 2 subject index, 3 id pointer, 4 global index, 5 expiry index, 6 hash pointer
@@ -203,7 +184,7 @@ local function prepare_local()
   end
   local old = redis.call('SET', KEYS[3], s, 'PXAT', expire_at, 'GET')
   if old and old ~= s then
-    carried = redis.call('HMGET', prefix .. '{s:' .. old .. '}:r:' .. id, 'ra', 'rr', 'ca')
+    carried = redis.call('HMGET', prefix .. '{s:' .. old .. '}:r:' .. id, 'ra', 'rr', 'ca', 'e')
     redis.call('DEL', prefix .. '{s:' .. old .. '}:r:' .. id)
     redis.call('ZREM', prefix .. '{s:' .. old .. '}:z', id)
     redis.call('ZREM', KEYS[4], ARGV[4] .. old)
@@ -245,26 +226,14 @@ for _, e in ipairs(evicted) do out[#out + 1] = e end
 return out
 `);
 
-/**
- * KEYS: subject index. ARGV: record key prefix, now, hasReason, reason, filter JSON, mode
- * ('all': every member of the subject index; 'ids': the ids that follow).
- * Revokes every not-yet-revoked record matching the filter (the meaning of matchesFilter);
- * returns how many.
- */
-export const REVOKE_WHERE = script('revoke_where', `${FEED_STUB}
-local zkey, prefix = KEYS[1], ARGV[1]
-local now_s = ARGV[2]
-local now = tonumber(now_s)
-local has_reason, reason = ARGV[3] == '1', ARGV[4]
-local flt = cjson.decode(ARGV[5])
-local ids
-if ARGV[6] == 'all' then ids = redis.call('ZRANGE', zkey, 0, -1)
-else ids = {} for i = 7, #ARGV do ids[#ids + 1] = ARGV[i] end end
+// Whether a record matches a revokeWhere filter (the meaning of matchesFilter) and is not yet
+// revoked. `v` is HMGET of MATCH_FIELDS, `flt` the decoded filter JSON.
+export const MATCH_FN = `
 local function has(list, x)
   for _, y in ipairs(list) do if y == x then return true end end
   return false
 end
-local function matches(v)
+local function matches(flt, now, v)
   if v[4] then return false end
   local expired = tonumber(v[3]) <= now
   if flt.status == 'revoked' then return false end
@@ -287,14 +256,34 @@ local function matches(v)
   end
   return true
 end
+`;
+
+/** The record fields {@link MATCH_FN} reads, in its order. */
+export const MATCH_FIELDS = "'s', 'k', 'e', 'ra', 'c', 'f', 'd', 't', 'l'";
+
+/**
+ * KEYS: subject index. ARGV: record key prefix, now, hasReason, reason, filter JSON, mode
+ * ('all': every member of the subject index; 'ids': the ids that follow).
+ * Revokes every not-yet-revoked record matching the filter (the meaning of matchesFilter);
+ * returns how many.
+ */
+export const REVOKE_WHERE = script('revoke_where', `${FEED_STUB}${MATCH_FN}
+local zkey, prefix = KEYS[1], ARGV[1]
+local now_s = ARGV[2]
+local now = tonumber(now_s)
+local has_reason, reason = ARGV[3] == '1', ARGV[4]
+local flt = cjson.decode(ARGV[5])
+local ids
+if ARGV[6] == 'all' then ids = redis.call('ZRANGE', zkey, 0, -1)
+else ids = {} for i = 7, #ARGV do ids[#ids + 1] = ARGV[i] end end
 local count = 0
 local latest = now
 for _, id in ipairs(ids) do
   local rkey = prefix .. id
-  local v = redis.call('HMGET', rkey, 's', 'k', 'e', 'ra', 'c', 'f', 'd', 't', 'l')
+  local v = redis.call('HMGET', rkey, ${MATCH_FIELDS})
   if not v[3] then
     if ARGV[6] == 'all' then redis.call('ZREM', zkey, id) end
-  elseif matches(v) then
+  elseif matches(flt, now, v) then
     if has_reason then redis.call('HSET', rkey, 'ra', now_s, 'rr', reason)
     else redis.call('HSET', rkey, 'ra', now_s) end
     feed_revoked(rkey)
@@ -342,83 +331,6 @@ if tonumber(v[1]) > tonumber(ARGV[2]) then return {2} end
 redis.call('DEL', KEYS[1])
 redis.call('ZREM', KEYS[2], ARGV[1])
 return {1, v[2] or '', v[3] or ''}
-`);
-
-/**
- * KEYS: global index, expiry index. ARGV: member, issuedAt, expiresAt.
- */
-export const INDEX_ADD = script('index_add', `
-redis.call('ZADD', KEYS[1], ARGV[2], ARGV[1])
-redis.call('ZADD', KEYS[2], ARGV[3], ARGV[1])
-return 1
-`);
-
-/** KEYS: sorted set. ARGV: score, member, expireAtMs. ZADD, then grow the key's TTL to expireAtMs. */
-export const ZADD_GROW = script('zadd_grow', `
-redis.call('ZADD', KEYS[1], ARGV[1], ARGV[2])
-local at = tonumber(ARGV[3])
-local cur = redis.call('PEXPIRETIME', KEYS[1])
-if cur == -1 or (cur >= 0 and cur < at) then redis.call('PEXPIREAT', KEYS[1], at) end
-return 1
-`);
-
-/**
- * Cluster only. KEYS: hash pointer, its claim lease. ARGV: value (S..id), id length, expireAtMs,
- * expected ('' = claim), leaseMs.
- * Claim: sets the pointer when it is free or names the same id; otherwise returns the holder.
- * With `expected`: replaces the pointer only if it still holds `expected` (a holder whose record
- * is gone or carries another hash now) and no other claim is in flight; returns 'L' when one is.
- * A successful claim takes the lease for leaseMs: until then the claimer may still be writing its
- * record in another slot, so a missing record does not yet make its pointer stale.
- */
-export const CLAIM_HASH = script('claim_hash', `
-local cur = redis.call('GET', KEYS[1])
-local ok
-if ARGV[4] ~= '' then
-  ok = (cur == ARGV[4])
-  if ok then
-    local lease = redis.call('GET', KEYS[2])
-    if lease and lease ~= ARGV[1] then return 'L' end
-  end
-else ok = (not cur) or cur == ARGV[1] or (#cur == #ARGV[1] and string.sub(cur, 44) == string.sub(ARGV[1], 44)) end
-if ok then
-  -- Only gains time: a rewrite with a shorter expiry (perhaps one later refused) must not cut
-  -- short the pointer of the record still stored.
-  local at = tonumber(ARGV[3])
-  local t = redis.call('PEXPIRETIME', KEYS[1])
-  if t > at then at = t end
-  redis.call('SET', KEYS[1], ARGV[1], 'PXAT', at)
-  redis.call('SET', KEYS[2], ARGV[1], 'PX', ARGV[5])
-  return false
-end
-return cur
-`);
-
-/**
- * KEYS: id pointer. ARGV: value, expireAtMs. SET ... GET whose expiry only grows: a write that
- * is then refused (addSession over its limit) or carries a shorter expiry never shortens the
- * pointer of the record still stored. Returns the previous value.
- */
-export const SET_GROW = script('set_grow', `
-local at = tonumber(ARGV[2])
-local cur = redis.call('PEXPIRETIME', KEYS[1])
-if cur > at then at = cur end
-return redis.call('SET', KEYS[1], ARGV[1], 'PXAT', at, 'GET')
-`);
-
-/**
- * Cluster only, after a record moved to another subject: gives the new version the revocation
- * and consumption of the version it replaced, unless it has its own. KEYS: record. ARGV:
- * revokedAt ('' none), hasReason ('1'/'0'), reason, consumedAt ('' none).
- */
-export const KEEP_LIFECYCLE = script('keep_lifecycle', `
-if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
-if ARGV[1] ~= '' and not redis.call('HGET', KEYS[1], 'ra') then
-  redis.call('HDEL', KEYS[1], 'rr')
-  if ARGV[2] == '1' then redis.call('HSET', KEYS[1], 'ra', ARGV[1], 'rr', ARGV[3]) else redis.call('HSET', KEYS[1], 'ra', ARGV[1]) end
-end
-if ARGV[4] ~= '' and not redis.call('HGET', KEYS[1], 'ca') then redis.call('HSET', KEYS[1], 'ca', ARGV[4]) end
-return 1
 `);
 
 /** KEYS: key. ARGV: expected value. Deletes the key only while it holds that value. */

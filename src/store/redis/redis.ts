@@ -9,12 +9,15 @@
  * subject. On a single server each call is one script that follows the pointer or writes record,
  * pointers and indexes together (keys of several slots: allowed outside cluster mode); on a
  * cluster the store goes slot by slot, writing pointers and indexes before the record, so a crash
- * leaves at worst a dangling pointer, which reads treat as "not found".
+ * leaves at worst a dangling pointer, which reads treat as "not found" (redis-cluster-writes.ts).
+ *
+ * The revocation feed stream `<prefix>{feed}`: on a single server every revoking script appends
+ * to it itself; on a cluster the store appends first and revokes second (redis-cluster-feed.ts).
  */
 import type { Cluster, ClusterOptions, Redis, RedisOptions } from 'ioredis';
 import { StorageError, StoreConflict } from '../../jose/errors.js';
 import {
-  callNow, closedError, consumeRefusal, hashKey, idKey, keepLifecycle, matchesFilter, normalizeLimit,
+  callNow, closedError, consumeRefusal, hashKey, idKey, matchesFilter, normalizeLimit,
   decodeCursor, pageFromSorted, resolveStoreOptions, runStoreCall, validateFilter, validateRecord,
   validateSessionLimit,
 } from '../record-codec.js';
@@ -27,17 +30,18 @@ import type {
 import { openRedisClient } from './redis-connect.js';
 import { startBackgroundSweep, validateSweepInterval, type BackgroundSweep, type SweepingStoreOptions } from '../store-lifecycle.js';
 import {
-  RedisKeys, decodeHashPointer, decodeMember, encodeHashPointer, encodeMember, tagDigest, validatePrefix,
+  RedisKeys, decodeHashPointer, tagDigest, validatePrefix,
 } from './redis-keys.js';
-import { recordFields, recordFromCore, recordFromPairs } from './redis-record.js';
+import { recordFromCore, recordFromPairs } from './redis-record.js';
+import { RedisClusterFeed } from './redis-cluster-feed.js';
+import { RedisClusterWrites, type RevokeGroup } from './redis-cluster-writes.js';
 import { ReadCoalescer } from '../read-coalescer.js';
 import { RedisAccess } from './redis-access.js';
 import { cleanupExpired } from './redis-cleanup.js';
-import { scanRecords } from './redis-scan.js';
+import { membersBySubject, scanRecords } from './redis-scan.js';
 import { RedisRecordWriter } from './redis-record-writer.js';
 import {
-  ADD_SESSION, ADD_SESSION_LOCAL, CONSUME, CONSUME_VIA_POINTER, DELETE_IF_EQUAL,
-  KEEP_LIFECYCLE, READ_POINTED, PUT_LOCAL, REVOKE_ONE, REVOKE_VIA_POINTER, REVOKE_WHERE, WRITE_RECORD,
+  ADD_SESSION_LOCAL, CONSUME, CONSUME_VIA_POINTER, DELETE_IF_EQUAL, READ_POINTED, PUT_LOCAL, REVOKE_VIA_POINTER, REVOKE_WHERE,
   type LuaScript,
 } from './redis-scripts.js';
 import { DEFAULT_FEED_MAX_LENGTH } from './redis-feed-scripts.js';
@@ -51,33 +55,24 @@ export interface RedisTokenStoreOptions extends SweepingStoreOptions {
   /** Quit the client in `close()` (default false; `connect()` sets it). */
   closeClient?: boolean;
   /**
-   * The revocation feed stream `<prefix>{feed}` (single server only): every revoking script also
-   * appends to it, capped near `maxLength` entries (default 100,000). `false` turns it off.
-   * A cluster has no feed stream: one script cannot write the record's slot and the stream's.
+   * The revocation feed stream `<prefix>{feed}`, capped near `maxLength` entries (default
+   * 100,000); `false` turns it off. A single server appends in the revoking script itself; a
+   * cluster appends first and revokes second, so a crash in between errs on "revoked".
    */
   revocationFeed?: boolean | { maxLength?: number };
 }
 
 /** Options of {@link RedisTokenStore.connect}. */
-export interface RedisConnectOptions extends SweepingStoreOptions {
-  prefix?: string;
+export interface RedisConnectOptions extends SweepingStoreOptions, Pick<RedisTokenStoreOptions, 'prefix' | 'revocationFeed'> {
   /** How long `connect` waits for the server (or cluster) to be ready, in ms (default: the larger of operationTimeoutMs and 10000). */
   connectTimeoutMs?: number;
   /** Extra ioredis options (for a cluster: per node). Defaults fail fast while disconnected. */
   redisOptions?: RedisOptions;
   /** Extra ioredis Cluster options. */
   clusterOptions?: ClusterOptions;
-  /**
-   * The revocation feed stream `<prefix>{feed}` (single server only): every revoking script also
-   * appends to it, capped near `maxLength` entries (default 100,000). `false` turns it off.
-   * A cluster has no feed stream: one script cannot write the record's slot and the stream's.
-   */
-  revocationFeed?: boolean | { maxLength?: number };
 }
 
 const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
-/** Index members read per round trip when revokeWhere walks a family or the global index. */
-const INDEX_BATCH = 500;
 
 type RedisReply = unknown;
 /** One standalone point read: a pointer key, its mode ('i' id, 'h' hash), and the id for mode 'i'. */
@@ -102,6 +97,8 @@ export class RedisTokenStore implements TokenStore {
   readonly #cluster: boolean;
   readonly #redis: RedisAccess;
   readonly #writer: RedisRecordWriter;
+  /** The cluster's slot-by-slot writes and feed-first revocations (unused on a single server). */
+  readonly #clusterWrites: RedisClusterWrites;
   #closed = false;
   readonly #sweeper: BackgroundSweep;
   /** Standalone point reads, batched into one READ_POINTED call when they overlap. */
@@ -146,9 +143,11 @@ export class RedisTokenStore implements TokenStore {
     this.#client = options.client as unknown as Redis;
     this.#cluster = (options.client as { isCluster?: boolean }).isCluster === true;
     const feed = options.revocationFeed ?? true;
-    const feedMaxLength = this.#cluster || feed === false ? undefined : (feed === true ? undefined : feed.maxLength) ?? DEFAULT_FEED_MAX_LENGTH;
-    this.#redis = new RedisAccess(this.#client, this.#keys, feedMaxLength);
+    const feedMaxLength = feed === false ? undefined : (feed === true ? undefined : feed.maxLength) ?? DEFAULT_FEED_MAX_LENGTH;
+    // A cluster's scripts keep their no-op feed stub: its feed is appended beside them.
+    this.#redis = new RedisAccess(this.#client, this.#keys, this.#cluster ? undefined : feedMaxLength);
     this.#writer = new RedisRecordWriter(this.#redis, this.#retentionMs, this.#timeoutMs);
+    this.#clusterWrites = new RedisClusterWrites(this.#redis, this.#writer, new RedisClusterFeed(this.#redis, this.#cluster ? feedMaxLength : undefined), this.#timeoutMs);
     this.#closeClient = options.closeClient === true;
     // Removes index entries as well as records past retention.
     this.#sweeper = startBackgroundSweep(options.sweepIntervalMs, () => this.cleanup(Date.now()));
@@ -198,37 +197,12 @@ export class RedisTokenStore implements TokenStore {
     validateRecord(record);
     return this.#call('put', idKey(record.id), options, async () => {
       if (!this.#cluster) {
-        const written = await this.#eval(PUT_LOCAL, ...this.#localWrite(record, ['', '', '', '']));
+        const written = await this.#eval(PUT_LOCAL, ...this.#writer.localWrite(record, ['', '', '', '']));
         if (Number(written) !== 1) throw new StoreConflict('another record already has this token hash');
         return;
       }
-      const { s, previous } = await this.#writer.prepareWrite(record);
-      // The version filed under another subject, as it was when deleted: its lifecycle carries over.
-      const moved = previous === undefined ? undefined : await this.#writer.removeRecord(previous, record.id);
-      await this.#eval(WRITE_RECORD, [this.#keys.record(s, record.id), this.#keys.subjectIndex(s)],
-        [record.id, String(record.issuedAt), this.#writer.expireAt(record), ...recordFields(keepLifecycle(record, moved))]);
+      await this.#clusterWrites.put(record);
     });
-  }
-
-  /**
-   * KEYS and ARGV of the standalone write scripts (PUT_LOCAL, ADD_SESSION_LOCAL): the record,
-   * its pointers and its index entries in one call. `session` is kind, now, max, policy.
-   */
-  #localWrite(record: TokenRecord, session: string[]): [string[], string[]] {
-    const s = tagDigest(record.subject);
-    const idPointer = this.#keys.idPointer(record.id);
-    const keys = [
-      this.#keys.record(s, record.id), this.#keys.subjectIndex(s), idPointer, this.#keys.globalIndex(), this.#keys.expiryIndex(),
-      record.hash === undefined ? idPointer : this.#keys.hashPointer(record.hash),
-      record.familyId === undefined ? idPointer : this.#keys.familyIndex(record.familyId),
-    ];
-    const args = [
-      this.#keys.prefix, s, encodeMember(record.id, s), encodeMember(record.id, ''), record.hash ?? '',
-      encodeHashPointer(s, record.id), record.familyId === undefined ? '0' : '1', String(record.expiresAt),
-      ...session,
-      record.id, String(record.issuedAt), String(this.#writer.expireAt(record)), ...recordFields(record),
-    ];
-    return [keys, args];
   }
 
   /** The record with this id (live, expired or revoked), or undefined. */
@@ -320,7 +294,7 @@ export class RedisTokenStore implements TokenStore {
       } else {
         const s = await this.#subjectOfId(id);
         if (s === undefined) return { revoked: false, reason: 'not_found' };
-        reply = await this.#eval(REVOKE_ONE, [this.#keys.record(s, id)], tail) as [string, string?];
+        return this.#clusterWrites.revoke(s, id, now, reason);
       }
       if (reply[0] === 'N') return { revoked: false, reason: 'not_found' };
       if (reply[0] === 'A') return { revoked: false, reason: 'already_revoked', revokedAt: Number(reply[1]) };
@@ -357,26 +331,17 @@ export class RedisTokenStore implements TokenStore {
       if (!filterCanMatch(filter)) return 0;
       const now = String(callNow(options));
       const head = [now, reason === undefined ? '0' : '1', reason ?? '', JSON.stringify(filter)];
-      if (filter.subject !== undefined) {
-        const s = tagDigest(filter.subject);
-        return Number(await this.#eval(REVOKE_WHERE, [this.#keys.subjectIndex(s)], [this.#keys.recordPrefix(s), ...head, 'all']));
+      const groups: RevokeGroup[] = [];
+      if (filter.subject !== undefined) groups.push({ s: tagDigest(filter.subject), ids: 'all' });
+      else {
+        const indexKey = filter.familyId !== undefined ? this.#keys.familyIndex(filter.familyId) : this.#keys.globalIndex();
+        for (const [s, ids] of await membersBySubject(this.#redis, indexKey)) groups.push({ s, ids });
       }
-      const bySubject = new Map<string, string[]>();
-      const indexKey = filter.familyId !== undefined ? this.#keys.familyIndex(filter.familyId) : this.#keys.globalIndex();
-      for (let offset = 0; ; offset += INDEX_BATCH) {
-        const members = await this.#client.zrange(indexKey, String(offset), String(offset + INDEX_BATCH - 1));
-        for (const raw of members) {
-          const member = decodeMember(raw);
-          if (member === undefined) continue;
-          const ids = bySubject.get(member.s) ?? [];
-          ids.push(member.id);
-          bySubject.set(member.s, ids);
-        }
-        if (members.length < INDEX_BATCH) break;
-      }
+      if (this.#cluster) return this.#clusterWrites.revokeWhere(filter, groups, Number(now), reason);
       let total = 0;
-      for (const [s, ids] of bySubject) {
-        total += Number(await this.#eval(REVOKE_WHERE, [this.#keys.subjectIndex(s)], [this.#keys.recordPrefix(s), ...head, 'ids', ...ids]));
+      for (const { s, ids } of groups) {
+        const tail = ids === 'all' ? ['all'] : ['ids', ...ids];
+        total += Number(await this.#eval(REVOKE_WHERE, [this.#keys.subjectIndex(s)], [this.#keys.recordPrefix(s), ...head, ...tail]));
       }
       return total;
     });
@@ -391,33 +356,12 @@ export class RedisTokenStore implements TokenStore {
     return this.#call('addSession', idKey(record.id), options, async () => {
       const now = callNow(options);
       if (!this.#cluster) {
-        const reply = await this.#eval(ADD_SESSION_LOCAL, ...this.#localWrite(record, [record.kind, String(now), String(max), policy])) as number[];
+        const reply = await this.#eval(ADD_SESSION_LOCAL, ...this.#writer.localWrite(record, [record.kind, String(now), String(max), policy])) as number[];
         if (Number(reply[0]) === -1) throw new StoreConflict('another record already has this token hash');
         if (Number(reply[0]) === 0) return { added: false, reason: 'max_sessions_exceeded', live: Number(reply[1]) };
         return { added: true, evicted: reply.slice(1).map(String) };
       }
-      const { s, previous } = await this.#writer.prepareWrite(record);
-      const before = previous === undefined ? undefined : await this.#readRecord(previous, record.id);
-      const reply = await this.#eval(ADD_SESSION, [this.#keys.subjectIndex(s), this.#keys.record(s, record.id)], [
-        this.#keys.recordPrefix(s), record.id, record.kind, String(now), max, policy,
-        record.id, String(record.issuedAt), this.#writer.expireAt(record), ...recordFields(keepLifecycle(record, before)),
-      ]) as Array<string | number>;
-      if (Number(reply[0]) === 1) {
-        if (previous !== undefined) {
-          // A revocation or consumption of the old version since it was read still carries over.
-          const moved = await this.#writer.removeRecord(previous, record.id);
-          if (moved?.revokedAt !== undefined || moved?.consumedAt !== undefined) {
-            await this.#eval(KEEP_LIFECYCLE, [this.#keys.record(s, record.id)], [
-              moved.revokedAt === undefined ? '' : String(moved.revokedAt), moved.revokedReason === undefined ? '0' : '1',
-              moved.revokedReason ?? '', moved.consumedAt === undefined ? '' : String(moved.consumedAt),
-            ]);
-          }
-        }
-        return { added: true, evicted: reply.slice(2).map(String) };
-      }
-      // Rejected: undo what #prepareWrite changed (best effort), so the stored record reads as before.
-      await this.#writer.undoRefusedWrite(record, s, previous, Number(reply[2]) !== 0).catch(() => {});
-      return { added: false, reason: 'max_sessions_exceeded', live: Number(reply[1]) };
+      return this.#clusterWrites.addSession(record, max, policy, now);
     });
   }
 
