@@ -34,7 +34,6 @@ async function sourceFor(storeUrl: string | undefined, store: TokenStore): Promi
       return new MySqlRevocationSource(storeUrl);
     }
     case 'redis': {
-      if (/^rediss?\+cluster:/i.test(storeUrl)) throw new StoreInputInvalid("revocation 'feed' does not follow a Redis Cluster yet; use revocation 'store'");
       const { RedisRevocationSource } = await import('../lifecycle/feed/redis-source.js');
       return new RedisRevocationSource(storeUrl, { store });
     }

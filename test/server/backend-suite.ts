@@ -8,13 +8,18 @@ import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { basic, bearer, call, CLIENT, login, startService, USER, type RunningService } from './harness.js';
 
-/** Registers the suite for one store URL (undefined: the harness reported the missing server). */
-export function runBackendSuite(name: string, storeUrl: string | undefined): void {
+/**
+ * Registers the suite for one store URL (undefined: the harness reported the missing server),
+ * with revocation checked by a store read or by the revocation feed's mirror (the revoking
+ * process's own mirror holds a revocation before the revocation answers, so the checks below
+ * hold at once in both modes).
+ */
+export function runBackendSuite(name: string, storeUrl: string | undefined, revocation: 'store' | 'feed' = 'store'): void {
   if (storeUrl === undefined) return;
-  describe(`the token service on ${name}`, () => {
+  describe(`the token service on ${name}, revocation ${revocation}`, () => {
     let svc: RunningService;
     before(async () => {
-      svc = await startService({ store: storeUrl, rateLimitMax: 0, maxUserSessions: 10 });
+      svc = await startService({ store: storeUrl, rateLimitMax: 0, maxUserSessions: 10, revocation });
       // Earlier runs on the same server may have left alice's sessions: start from none.
       await svc.service.store.revokeWhere({ subject: USER.username }, 'test_reset');
     });
