@@ -15,6 +15,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import type * as OpaqueModule from '../src/opaque/index.js';
+import type * as ServerModule from '../src/server/index.js';
 
 interface ServedScenario {
   serviceUrl: string;
@@ -31,8 +33,11 @@ const arg = (name: string): string | undefined => process.argv.find((a) => a.sta
 /** Child side: the service and the bare routes on one store, then wait for the parent to end us. */
 async function serve(algorithm: 'HS256' | 'ES256', storeUrl: string | undefined): Promise<void> {
   const { default: Fastify } = await import('fastify');
-  const { createTokenService } = await import('../src/server/index.js');
-  const { OpaqueTokenManager } = await import('../src/opaque/index.js');
+  // The built package (`npm run bench:service` builds first): what users run, without the
+  // TypeScript loader's per-function helpers in the measured path.
+  const built = (entry: string): string => new URL(`../dist/${entry}/index.js`, import.meta.url).href;
+  const { createTokenService } = (await import(built('server'))) as typeof ServerModule;
+  const { OpaqueTokenManager } = (await import(built('opaque'))) as typeof OpaqueModule;
   const dataDir = mkdtempSync(join(tmpdir(), 'cjwt-bench-service-'));
   process.on('exit', () => rmSync(dataDir, { recursive: true, force: true }));
   const service = await createTokenService({
@@ -77,7 +82,11 @@ async function serve(algorithm: 'HS256' | 'ES256', storeUrl: string | undefined)
     const { token } = request.body as { token: string };
     const record = await store.getByHash(createHash('sha256').update(token).digest('base64url'));
     if (record === undefined || record.revokedAt !== undefined || record.expiresAt <= Date.now()) return { active: false };
-    return { active: true, sub: record.subject, scope: record.scope?.join(' '), exp: Math.floor(record.expiresAt / 1000), iat: Math.floor(record.issuedAt / 1000) };
+    // The same JSON the service answers (RFC 7662 fields of an opaque token).
+    return {
+      active: true, token_type: record.kind, sub: record.subject, iss: 'https://bench.test', exp: Math.floor(record.expiresAt / 1000),
+      iat: Math.floor(record.issuedAt / 1000), ...(record.scope === undefined ? {} : { scope: record.scope.join(' ') }),
+    };
   });
   const bareUrl = await bare.listen({ host: '127.0.0.1', port: 0 });
   const scenario: ServedScenario = { serviceUrl, feedServiceUrl, bareUrl, accessToken, opaqueToken, clientAuth: `Basic ${Buffer.from(`${creds.clientId}:${creds.clientSecret}`).toString('base64')}` };

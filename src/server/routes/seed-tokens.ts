@@ -5,7 +5,7 @@
  * (known, live, unused). The seed's `access_ttl_minutes` and `refresh_ttl_days` shorten the
  * tokens' lifetimes; the service's configured lifetimes are their maxima (above them: 400).
  */
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 import { isCjwtError } from '../../jose/errors.js';
 import { liveCountOf, tokenHash, type SessionLifetimes } from '../authority.js';
 import { requireClient } from '../client-auth.js';
@@ -58,6 +58,11 @@ export function issueLifetimes(body: IssueBody, maxAccessSeconds: number, maxRef
   return lifetimes.accessTtlSeconds === undefined && lifetimes.sessionTtlSeconds === undefined ? undefined : lifetimes;
 }
 
+function refuseToken(reply: FastifyReply, setOutcome: (outcome: string) => void, code: string): FastifyReply {
+  setOutcome(code);
+  return reply.code(401).send({ valid: false, error: 'invalid_token', code });
+}
+
 /** Registers /issue and /verify. */
 export function registerSeedTokenRoutes(app: FastifyInstance, ctx: ServiceContext): void {
   const checkIssuerAndAudience = (iss: string | undefined, aud: string | undefined): void => {
@@ -99,7 +104,7 @@ export function registerSeedTokenRoutes(app: FastifyInstance, ctx: ServiceContex
     const body = request.body as VerifyBody;
     checkIssuerAndAudience(body.iss, body.aud);
     return ctx.timed('verify', async (setOutcome) => {
-      const refuse = (code: string) => { setOutcome(code); return reply.code(401).send({ valid: false, error: 'invalid_token', code }); };
+      const refuse = (code: string): FastifyReply => refuseToken(reply, setOutcome, code);
       if (body.type === 'refresh') {
         const record = await ctx.store.getByHash(tokenHash(body.token));
         const now = Date.now();
@@ -109,8 +114,9 @@ export function registerSeedTokenRoutes(app: FastifyInstance, ctx: ServiceContex
         if (record.expiresAt <= now) return refuse('ERR_TOKEN_EXPIRED');
         return { valid: true, claims: { sub: record.subject, fid: record.familyId, exp: Math.floor(record.expiresAt / 1000), iat: Math.floor(record.issuedAt / 1000), client_id: record.clientId, scope: record.scope?.join(' ') } };
       }
+      // The hot path: no per-request closure.
       const result = await ctx.authority.verifyToken(body.token);
-      if (!result.valid) return refuse(result.error.code);
+      if (!result.valid) return refuseToken(reply, setOutcome, result.error.code);
       return { valid: true, claims: result.claims };
     });
   });
