@@ -1,5 +1,5 @@
 /**
- * Two `cjwt serve` processes on one shared store (Redis or PostgreSQL) and one data directory,
+ * Two `cjwt serve` processes on one shared store (SQLite, Redis or PostgreSQL) and one data directory,
  * as behind a load balancer: a logout or revocation on one is refused on the other at the next
  * request (with `revocation: 'feed'`, within the staleness bound), and 200 logins racing across
  * both never exceed `maxUserSessions`.
@@ -29,7 +29,13 @@ async function untilWithin(mode: RevocationMode, request: () => Promise<Reply>, 
   return reply;
 }
 
-/** Registers the suite for one store URL (undefined: the harness reported the missing server). */
+/** In place of a store URL: the SQLite database in the shared data directory (the default store). */
+export const DATA_DIR_SQLITE = 'data-dir';
+
+/**
+ * Registers the suite for one store URL (undefined: the harness reported the missing server;
+ * {@link DATA_DIR_SQLITE}: the data directory's SQLite).
+ */
 export function runMultiProcessSuite(name: string, storeUrl: string | undefined, mode: RevocationMode = 'store'): void {
   if (storeUrl === undefined) return;
   describe(`two service processes on one ${name}, revocation ${mode}`, () => {
@@ -39,7 +45,8 @@ export function runMultiProcessSuite(name: string, storeUrl: string | undefined,
     before(async () => {
       const data = await makeDataDir();
       dispose = data.dispose;
-      const env = { CJWT_STORE: storeUrl, CJWT_MAX_USER_SESSIONS: '5', CJWT_ISSUER: 'https://auth.test', CJWT_REVOCATION: mode };
+      const env: Record<string, string> = { CJWT_MAX_USER_SESSIONS: '5', CJWT_ISSUER: 'https://auth.test', CJWT_REVOCATION: mode };
+      if (storeUrl !== DATA_DIR_SQLITE) env.CJWT_STORE = storeUrl;
       a = await spawnServe(data.dir, await freePort(), env);
       b = await spawnServe(data.dir, await freePort(), env);
     });

@@ -7,8 +7,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { createTokenService } from '../../src/server/index.js';
-import { freePort } from '../support/server-process.js';
-import { basic, bearer, call, CLIENT, login, makeDataDir, spawnServe, startService, USER, type RunningService, type ServeProcess } from './harness.js';
+import { basic, bearer, call, CLIENT, login, makeDataDir, startService, type RunningService } from './harness.js';
+import { DATA_DIR_SQLITE, runMultiProcessSuite } from './multi-process.js';
 
 async function verify(url: string, token: string): Promise<{ status: number; code: unknown }> {
   const reply = await call(url, 'POST', '/verify', { json: { type: 'access', token } });
@@ -75,34 +75,6 @@ describe("service revocation 'feed' with a bound of 0 ms (the mirror is never cu
   });
 });
 
-describe("two service processes on one SQLite database with revocation 'feed'", () => {
-  let a: ServeProcess;
-  let b: ServeProcess;
-  let dispose: () => void;
-  before(async () => {
-    const data = await makeDataDir();
-    dispose = data.dispose;
-    const env = { CJWT_REVOCATION: 'feed', CJWT_ISSUER: 'https://auth.test' };
-    a = await spawnServe(data.dir, await freePort(), env);
-    b = await spawnServe(data.dir, await freePort(), env);
-  });
-  after(async () => {
-    await Promise.all([a?.stop(), b?.stop()]);
-    dispose?.();
-  });
-
-  it('a logout on one is refused on the other within the 1 s bound', async () => {
-    const pair = (await call(a.url, 'POST', '/login', { json: USER })).body;
-    const access = pair.access_token as string;
-    assert.equal((await verify(b.url, access)).status, 200);
-    const revokedAt = Date.now();
-    assert.equal((await call(a.url, 'POST', '/logout', { json: { refresh_token: pair.refresh_token } })).status, 200);
-    let answer = await verify(b.url, access);
-    while (answer.status === 200 && Date.now() - revokedAt < 1000) {
-      await new Promise((resolve) => setTimeout(resolve, 5));
-      answer = await verify(b.url, access);
-    }
-    assert.deepEqual(answer, { status: 401, code: 'ERR_TOKEN_REVOKED' });
-    assert.ok(Date.now() - revokedAt <= 1000 + 200, `refused after ${Date.now() - revokedAt} ms`);
-  });
-});
+// Two processes on the data directory's SQLite, following its revocation log: the shared suite
+// (logout, reuse and revocation refused on the other process within the bound; racing logins).
+runMultiProcessSuite('SQLite', DATA_DIR_SQLITE, 'feed');
