@@ -18,7 +18,6 @@ import { ClaimsCache } from '../lifecycle/claims-cache.js';
 import type { TokenEvents } from '../lifecycle/events.js';
 import type { ValidationChain } from '../lifecycle/validation-chain.js';
 import { feedCheckFor, type FeedRevocationCheck } from '../lifecycle/feed/feed-check.js';
-import type { RevocationContext } from '../lifecycle/feed/types.js';
 import { TokenMetrics, type MetricsSnapshot } from '../lifecycle/metrics.js';
 import type { TokenRecord } from '../store/index.js';
 import { chunkToken, reassembleToken, type TokenChunks } from './chunking.js';
@@ -26,7 +25,7 @@ import { compileTokenEncryption, type TokenEncryption } from './manager-encrypti
 import { importKeyInput, keyRingFor } from './manager-keys.js';
 import { requireStore, requireTracking, sessionLedgerFor, type SessionLedger } from './manager-sessions.js';
 import { ManagerTelemetry } from './manager-telemetry.js';
-import { claimsVerifier, toCjwtError, verificationPolicy } from './manager-verify.js';
+import { claimsVerifier, revocationContextOf, toCjwtError, verificationPolicy } from './manager-verify.js';
 import { buildTokenClaims, type ClaimDefaults } from './token-claims.js';
 import type { GenerateTokenOptions, GeneratedToken, JWTManagerConfig, JWTManagerInit, KeyInput, VerifyTokenResult } from './types.js';
 import { InvalidToken } from './verify-result.js';
@@ -464,14 +463,3 @@ export class JWTManager {
   }
 }
 
-/**
- * What the mirror's cutoffs need to know of a verified token: `iat` (seconds, so a cutoff taken
- * within the token's second refuses it: the safe side), `sub`, and `sid` as the refresh family.
- */
-function revocationContextOf(claims: JWTClaims): RevocationContext {
-  const context: RevocationContext = {};
-  if (typeof claims.iat === 'number') context.issuedAt = claims.iat * 1000;
-  if (typeof claims.sub === 'string') context.subject = claims.sub;
-  if (typeof claims.sid === 'string') context.familyId = claims.sid;
-  return context;
-}
