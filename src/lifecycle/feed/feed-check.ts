@@ -207,6 +207,14 @@ export class FeedRevocationCheck {
     this.feed?.mirror.apply([{ type: 'id', id, expiresAt }]);
   }
 
+  /**
+   * Like {@link noteRevoked} for a whole refresh family this process just revoked: a family
+   * cutoff at `before` (epoch ms), kept until `expiresAt`.
+   */
+  noteFamilyRevoked(familyId: string, before: number, expiresAt: number): void {
+    this.feed?.mirror.apply([{ type: 'family', familyId, before, expiresAt }]);
+  }
+
   /** Releases the shared feed (closed with its last user); a feed given as an option stays open. */
   async close(): Promise<void> {
     if (this.#closed) return;

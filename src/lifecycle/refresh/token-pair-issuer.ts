@@ -342,6 +342,10 @@ export class TokenPairIssuer {
   async #revokeFamily(familyId: string, reason: string, now: number, subject?: string): Promise<RevocationOutcome> {
     const filter = subject === undefined ? { familyId } : { familyId, subject };
     const revoked = await this.#store.revokeWhere(filter, reason, { now });
+    // Read-your-writes: this process refuses the family's access tokens at once; the others
+    // learn it from the feed (per-id entries, or the store's own cutoff). Only when the store
+    // revoked something: with a subject filter, nothing revoked means it was not that user's.
+    if (revoked > 0) this.revocationFeedCheck?.noteFamilyRevoked(familyId, now, now + this.#mint.accessTtlMs);
     if (revoked > 0) this.#events?.emit('token.revoked', { time: now, subject, familyId, reason, count: revoked });
     return { familyId, revoked };
   }

@@ -13,6 +13,7 @@ import {
   MemoryRevocationSource, PostgresRevocationSource, RedisRevocationSource, RevocationFeedUnsupported, SqliteRevocationSource,
   openRevocationFeed, revocationSourceFor,
 } from '../../../src/lifecycle/feed/index.js';
+import { TokenPairIssuer } from '../../../src/lifecycle/refresh/index.js';
 import { OpaqueTokenManager } from '../../../src/opaque/index.js';
 import { MemoryTokenStore, PostgresTokenStore, SqliteTokenStore, type TokenStore } from '../../../src/store/index.js';
 
@@ -102,7 +103,7 @@ describe('revocationSourceFor / openRevocationFeed', () => {
 
   it('the revoking manager refuses its own revocation at once (read-your-writes)', async () => {
     const store = await SqliteTokenStore.open(join(dir, 'ryw.db'), { sweepIntervalMs: 0 });
-    const manager = JWTManager.withHMAC(SECRET, { store, revocation: 'feed', revocationFeed: { pollMs: 10_000, heartbeatMs: 10_000 } });
+    const manager = JWTManager.withHMAC(SECRET, { store, revocation: 'feed', revocationFeed: { pollMs: 10_000, heartbeatMs: 10_000, maxStalenessMs: 60_000 } });
     try {
       await manager.revocationFeedCheck!.start();
       const { token } = await manager.generateToken({ subject: 'self' });
@@ -110,6 +111,18 @@ describe('revocationSourceFor / openRevocationFeed', () => {
       const result = await manager.verifyToken(token);
       assert.equal(!result.valid && result.error.code, 'ERR_TOKEN_REVOKED');
       assert.equal(manager.revocationFeedCheck!.stats().store, 0);
+      // A logout through the pair issuer: the whole family, at once, in this process.
+      const issuer = new TokenPairIssuer({ jwt: JWTManager.withHMAC(SECRET), store, revocation: 'feed', revocationFeed: { pollMs: 10_000, heartbeatMs: 10_000, maxStalenessMs: 60_000 } });
+      const pair = await issuer.issueTokenPair({ subject: 'self' });
+      assert.equal((await issuer.verifyAccessToken(pair.accessToken)).valid, true);
+      // Another user naming this session revokes nothing, and must not cut it off here either.
+      assert.equal((await issuer.revokeSession(pair.familyId, 'intruder')).revoked, 0);
+      assert.equal((await issuer.verifyAccessToken(pair.accessToken)).valid, true);
+      assert.equal((await issuer.logout(pair.refreshToken)).revoked, 2);
+      const refused = await issuer.verifyAccessToken(pair.accessToken);
+      assert.equal(!refused.valid && refused.error.code, 'ERR_TOKEN_REVOKED');
+      assert.equal(issuer.revocationFeedCheck!.stats().store, 0);
+      await issuer.close();
     } finally {
       await manager.close();
       await store.close();
