@@ -164,6 +164,8 @@ async function main(): Promise<void> {
         const source: RevocationFeedSource = name === 'redis'
           ? new RedisRevocationSource(url, { prefix: PREFIX.redis, store: stores[name]! })
           : new PostgresRevocationSource(url, { tablePrefix: PREFIX.postgres });
+        // Why the propagation clocks are anchored per measurement (test/lifecycle/feed/wall-clock.ts).
+        h.log(`this process's timeOrigin clock is ${(performance.timeOrigin + performance.now() - Date.now()).toFixed(1)} ms off the system clock`);
         const result = await propagation(url, PREFIX[name], source, count);
         h.log(`propagation on ${name}, round ${round + 1}: ${JSON.stringify(result)}`);
         const held = best.get(name);

@@ -5,8 +5,8 @@
  */
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
-import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
+import { anchoredWallClock } from './wall-clock.js';
 import { RevocationFeed, RevocationMirror, type RevocationEntry, type RevocationFeedSource } from '../../../src/lifecycle/feed/index.js';
 
 const WORKER = fileURLToPath(new URL('./revoker-worker.ts', import.meta.url));
@@ -14,9 +14,11 @@ const WORKER = fileURLToPath(new URL('./revoker-worker.ts', import.meta.url));
 /** A mirror that records when each id entry first arrived. */
 export class TimedMirror extends RevocationMirror {
   readonly seenAt = new Map<string, number>();
+  /** Arrival clock (see wall-clock.ts); `propagation()` re-anchors it as the revocations start. */
+  clock = anchoredWallClock();
 
   override apply(entries: readonly RevocationEntry[]): void {
-    const t = performance.timeOrigin + performance.now();
+    const t = this.clock();
     for (const e of entries) if (e.type === 'id' && !this.seenAt.has(e.id)) this.seenAt.set(e.id, t);
     super.apply(entries);
   }
@@ -111,6 +113,7 @@ export async function propagation(url: string, prefix: string, source: Revocatio
   const mirror = new TimedMirror();
   const feed = await RevocationFeed.start(source, { mirror });
   try {
+    mirror.clock = anchoredWallClock();
     const started = await revoker.go();
     return await measurePropagation(mirror, started, 10_000, revoker.done);
   } finally {

@@ -5,7 +5,7 @@
  * before the call and when it returned, i.e. committed), then `done`.
  */
 import { createInterface } from 'node:readline';
-import { performance } from 'node:perf_hooks';
+import { anchoredWallClock } from './wall-clock.js';
 import { createTokenStore } from '../../../src/store/index.js';
 
 const [url, prefix, countText, idPrefix] = process.argv.slice(2);
@@ -23,13 +23,14 @@ for (let i = 0; i < count; i += 200) {
 process.stdout.write('ready\n');
 const lines = createInterface({ input: process.stdin });
 await new Promise<void>((resolve) => lines.once('line', () => resolve()));
+const clock = anchoredWallClock();
 const out: string[] = [];
 for (let i = 0; i < count; i++) {
   const id = `${idPrefix}${i}`;
-  const t = performance.timeOrigin + performance.now();
+  const t = clock();
   const result = await store.revoke(id);
   if (!result.revoked) throw new Error(`revoke ${id}: ${JSON.stringify(result)}`);
-  out.push(JSON.stringify({ id, t, d: performance.timeOrigin + performance.now() }));
+  out.push(JSON.stringify({ id, t, d: clock() }));
   if (out.length >= 500) process.stdout.write(out.splice(0).join('\n') + '\n');
 }
 if (out.length > 0) process.stdout.write(out.join('\n') + '\n');
