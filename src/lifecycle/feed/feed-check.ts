@@ -18,7 +18,8 @@ export type RevocationMode = 'store' | 'feed';
 export interface FeedModeOptions extends RevocationSourceOptions {
   /**
    * A feed you started and close yourself (share one per process). Default: the manager opens
-   * the feed of its store, shared with the other managers on the same store instance.
+   * the feed of its store, shared with the other managers on the same store instance (the
+   * connection and timing options of the first of them apply).
    */
   feed?: RevocationFeed;
   /**
