@@ -7,6 +7,7 @@ import type { JWTClaims, JWTVerifyResult } from '../jose/jwt/jwt.js';
 import { ClockDate } from '../keys/clock-date.js';
 import type { RingVerifyOptions } from '../keys/key-ring.js';
 import { claimsCacheKey, type ClaimsCache } from '../lifecycle/claims-cache.js';
+import type { RevocationContext } from '../lifecycle/feed/types.js';
 import type { JWTManagerConfig } from './types.js';
 import { InvalidToken } from './verify-result.js';
 
@@ -99,4 +100,16 @@ export function claimsVerifier(parts: ClaimsVerifierParts): (token: string) => J
     if (key !== undefined) cache!.setByKey(key, claims);
     return claims;
   };
+}
+
+/**
+ * What the mirror's cutoffs need to know of a verified token: `iat` (seconds, so a cutoff taken
+ * within the token's second refuses it: the safe side), `sub`, and `sid` as the refresh family.
+ */
+export function revocationContextOf(claims: JWTClaims): RevocationContext {
+  const context: RevocationContext = {};
+  if (typeof claims.iat === 'number') context.issuedAt = claims.iat * 1000;
+  if (typeof claims.sub === 'string') context.subject = claims.sub;
+  if (typeof claims.sid === 'string') context.familyId = claims.sid;
+  return context;
 }

@@ -17,6 +17,7 @@ import type { AuditEntry, AuditQuery } from '../lifecycle/audit.js';
 import { ClaimsCache } from '../lifecycle/claims-cache.js';
 import type { TokenEvents } from '../lifecycle/events.js';
 import type { ValidationChain } from '../lifecycle/validation-chain.js';
+import { feedCheckFor, type FeedRevocationCheck } from '../lifecycle/feed/feed-check.js';
 import { TokenMetrics, type MetricsSnapshot } from '../lifecycle/metrics.js';
 import type { TokenRecord } from '../store/index.js';
 import { chunkToken, reassembleToken, type TokenChunks } from './chunking.js';
@@ -24,7 +25,7 @@ import { compileTokenEncryption, type TokenEncryption } from './manager-encrypti
 import { importKeyInput, keyRingFor } from './manager-keys.js';
 import { requireStore, requireTracking, sessionLedgerFor, type SessionLedger } from './manager-sessions.js';
 import { ManagerTelemetry } from './manager-telemetry.js';
-import { claimsVerifier, toCjwtError, verificationPolicy } from './manager-verify.js';
+import { claimsVerifier, revocationContextOf, toCjwtError, verificationPolicy } from './manager-verify.js';
 import { buildTokenClaims, type ClaimDefaults } from './token-claims.js';
 import type { GenerateTokenOptions, GeneratedToken, JWTManagerConfig, JWTManagerInit, KeyInput, VerifyTokenResult } from './types.js';
 import { InvalidToken } from './verify-result.js';
@@ -65,6 +66,11 @@ export class JWTManager {
   private readonly stateful: boolean;
   /** Cache, then verifier: the first step of the stateful path. */
   private readonly verifyClaims: (token: string) => JWTClaims | InvalidToken;
+  /**
+   * The feed-mode revocation check (`revocation: 'feed'`): its `start()` warms the feed up, its
+   * `stats()` says where answers came from. Undefined in the round-trip mode.
+   */
+  readonly revocationFeedCheck: FeedRevocationCheck | undefined;
 
   /**
    * A manager over `init.key`, `init.keyRing`, or a generated key (`init.algorithm`, default ES256).
@@ -84,6 +90,7 @@ export class JWTManager {
       : init.claimsCache instanceof ClaimsCache ? init.claimsCache
         : new ClaimsCache({ now: this.now, ...(init.claimsCache === true ? {} : init.claimsCache) });
     this.validationChain = init.validationChain;
+    this.revocationFeedCheck = feedCheckFor(init.store, init.revocation, init.revocationFeed);
     this.stateful = this.sessions !== undefined || this.claimsCache !== undefined || this.validationChain !== undefined;
 
     // Revocation is by jti: with a store, a token without one could never be revoked.
@@ -245,6 +252,7 @@ export class JWTManager {
     } else {
       // The store's revoke is the atomic decision: only its winner goes on to issue.
       const device = await sessions.retire(jti!, sub, exp);
+      this.noteRevoked(jti!, typeof exp === 'number' ? exp * 1000 : undefined);
       if (device !== undefined) options.device = device;
       issued = sessions.tracking ? await this.issueTracked(options, 'refresh') : this.issue(options, 'refresh');
     }
@@ -265,7 +273,9 @@ export class JWTManager {
     const sessions = requireStore(this.sessions, 'revokeToken');
     const outcome = this.verifyClaims(token);
     if (outcome instanceof InvalidToken) throw outcome.error;
-    await sessions.revoke(outcome.jti!, reason, { subject: outcome.sub, expiresAt: typeof outcome.exp === 'number' ? outcome.exp * 1000 : undefined });
+    const expiresAt = typeof outcome.exp === 'number' ? outcome.exp * 1000 : undefined;
+    await sessions.revoke(outcome.jti!, reason, { subject: outcome.sub, expiresAt });
+    this.noteRevoked(outcome.jti!, expiresAt);
   }
 
   /**
@@ -283,6 +293,7 @@ export class JWTManager {
     const expiresMs = expiresAt === undefined ? undefined : expiresAt instanceof Date ? expiresAt.getTime() : expiresAt * 1000;
     if (expiresMs !== undefined && !Number.isFinite(expiresMs)) throw new JWTInvalid('expiresAt must be a Date or epoch seconds');
     await sessions.revoke(jti, reason, { expiresAt: expiresMs === undefined ? undefined : Math.floor(expiresMs) });
+    this.noteRevoked(jti, expiresMs);
   }
 
   /**
@@ -322,6 +333,15 @@ export class JWTManager {
    */
   async revokeAllUserTokens(userId: string, reason = 'revoke_all'): Promise<number> {
     return requireTracking(this.sessions, 'revokeAllUserTokens').revokeAll(userId, reason);
+  }
+
+  /**
+   * Releases what the manager opened: in the feed mode, its share of the store's revocation feed
+   * (the feed closes with its last manager; a feed given as `revocationFeed.feed` stays open).
+   * The store is the caller's and stays open. Verification goes on in the round-trip fallback.
+   */
+  async close(): Promise<void> {
+    await this.revocationFeedCheck?.close();
   }
 
   /** Rotates the signing key; the previous key verifies for `gracePeriod` (default one day). */
@@ -398,6 +418,11 @@ export class JWTManager {
     return { token, claims, expiresAt: new Date(claims.exp! * 1000), issuedAt: new Date(claims.iat! * 1000), jwtId: claims.jti! };
   }
 
+  /** A revocation this process made, into its mirror at once (the feed would bring it a moment later). */
+  private noteRevoked(jti: string, expiresAt: number | undefined): void {
+    this.revocationFeedCheck?.noteRevoked(jti, expiresAt ?? this.now() + this.claimDefaults.ttlSeconds * 1000);
+  }
+
   /** The validation chain's verdict on verified claims: undefined when they pass (or there is no chain). */
   private policyFailure(claims: JWTClaims): ValidationFailed | undefined {
     if (this.validationChain === undefined) return undefined;
@@ -416,8 +441,16 @@ export class JWTManager {
     const sessions = this.sessions;
     if (sessions !== undefined) {
       let revoked: boolean;
+      const jti = outcome.jti!;
       try {
-        revoked = await sessions.isRevoked(outcome.jti!);
+        const feed = this.revocationFeedCheck;
+        if (feed === undefined) {
+          revoked = await sessions.isRevoked(jti);
+        } else {
+          // No await when the mirror answers: the feed mode's whole point.
+          const context = revocationContextOf(outcome);
+          revoked = feed.answer(jti, context) ?? await feed.resolve(jti, context, () => sessions.isRevoked(jti));
+        }
       } catch (err) {
         // A store that cannot answer fails this verification: the caller gets the StorageError,
         // never a result that could read as valid.
@@ -429,3 +462,4 @@ export class JWTManager {
     return telemetry.validated(outcome, t0);
   }
 }
+

@@ -12,6 +12,7 @@ import type { AuditLogOptions } from '../lifecycle/audit.js';
 import type { ClaimsCache, ClaimsCacheOptions } from '../lifecycle/claims-cache.js';
 import type { TokenEvents } from '../lifecycle/events.js';
 import type { ValidationChain } from '../lifecycle/validation-chain.js';
+import type { FeedModeOptions, RevocationMode } from '../lifecycle/feed/feed-check.js';
 import type { SessionLimitPolicy, TokenDevice, TokenStore } from '../store/index.js';
 
 /** A signing key as the manager accepts it: a `KeyObject`, a PEM string, a JWK, or HMAC secret bytes. */
@@ -86,6 +87,16 @@ export interface JWTManagerConfig {
    * stateless path.
    */
   store?: TokenStore;
+  /**
+   * How `verifyToken` checks revocation (needs `store`): `'store'` (default) asks the store on
+   * every call; `'feed'` answers from an in-process mirror of the store's revocations, kept
+   * current by the store's log or stream, with no round trip while the mirror is within
+   * `revocationFeed.maxStalenessMs` (per-subject and per-family cutoffs apply through `sub`,
+   * `iat` and `sid`). Call `close()` to release the feed.
+   */
+  revocation?: RevocationMode;
+  /** Settings of `revocation: 'feed'`: a shared feed, the staleness bound, `whenStale`, the Redis URL. */
+  revocationFeed?: FeedModeOptions;
   /** Record every issued token as a session of its subject (needs `store`). Default false. */
   trackUserTokens?: boolean;
   /** Most live sessions per user (needs `store`; implies tracking). Default 0 = unlimited. */

@@ -10,7 +10,9 @@ import { TokenEvents } from '../lifecycle/events.js';
 import type { TokenEventBase } from '../lifecycle/events.js';
 import { MemoryTokenStore } from '../store/index.js';
 import type { TokenRecord, TokenStore } from '../store/index.js';
+import { feedCheckFor, type FeedRevocationCheck } from '../lifecycle/feed/feed-check.js';
 import { durationMs, recordFor, storeFilterOf, tokenInfoOf } from './records.js';
+import { RecordCache, revocationContextOfRecord, type CachedRecord } from './record-cache.js';
 import { createOpaqueTokenFormat } from './token-format.js';
 import type { OpaqueTokenFormat } from './token-format.js';
 import type {
@@ -71,6 +73,13 @@ export class OpaqueTokenManager {
   readonly #now: () => number;
   readonly #ownsStore: boolean;
   #closed = false;
+  /** Feed mode: the live records kept in memory (revocation always comes from the mirror). */
+  readonly #records: RecordCache | undefined;
+  /**
+   * The feed-mode revocation check (`revocation: 'feed'`): `start()` warms the feed up, `stats()`
+   * says where answers came from. Undefined in the round-trip mode.
+   */
+  readonly revocationFeedCheck: FeedRevocationCheck | undefined;
 
   /**
    * @throws {KeyTooWeak} for `length` under 16 bytes or a `secret` under 32 bytes.
@@ -83,6 +92,8 @@ export class OpaqueTokenManager {
     this.#ownsStore = options.store === undefined;
     this.store = options.store ?? new MemoryTokenStore();
     this.events = options.events ?? new TokenEvents();
+    this.revocationFeedCheck = feedCheckFor(this.store, options.revocation, options.revocationFeed);
+    this.#records = this.revocationFeedCheck === undefined ? undefined : new RecordCache(options.recordCache);
   }
 
   /**
@@ -137,7 +148,54 @@ export class OpaqueTokenManager {
     if (required !== undefined && (!Array.isArray(required) || required.some((scope) => typeof scope !== 'string'))) {
       return Promise.reject(new StoreInputInvalid('requiredScopes must be an array of strings'));
     }
+    const feed = this.revocationFeedCheck;
+    if (feed !== undefined) return this.#validateWithFeed(feed, hash, required, now);
     return this.store.getByHash(hash, { now }).then((record) => this.#decide(record, required, hash, now));
+  }
+
+  /** Feed mode: a cached record and the mirror's verdict, or the store's record on a miss. */
+  #validateWithFeed(feed: FeedRevocationCheck, hash: string, required: string[] | undefined, now: number): Promise<ValidateResult> {
+    const hit = this.#records!.get(hash, now);
+    if (hit !== undefined) {
+      const answer = feed.answer(hit.record.id, hit.context);
+      if (answer === true) return Promise.resolve(this.#revokedByFeed(hit.record, hash, now));
+      if (answer === false) return Promise.resolve(this.#decide(hit.record, required, hash, now));
+      return this.#resolveHit(feed, hit, hash, required, now);
+    }
+    return this.store.getByHash(hash, { now }).then((record) => {
+      if (record !== undefined && record.revokedAt === undefined) {
+        // The record is current; the mirror may still hold a cutoff it predates (stateless revoke-all).
+        if (feed.answer(record.id, revocationContextOfRecord(record)) === true) return this.#revokedByFeed(record, hash, now);
+        this.#records!.set(hash, record, now);
+        feed.prestart();
+      }
+      return this.#decide(record, required, hash, now);
+    });
+  }
+
+  /** A hit the mirror could not answer (stale, not started): the feed's fallback decides. */
+  async #resolveHit(feed: FeedRevocationCheck, hit: CachedRecord, hash: string, required: string[] | undefined, now: number): Promise<ValidateResult> {
+    const fresh: { fetched: boolean; record?: TokenRecord } = { fetched: false };
+    const revoked = await feed.resolve(hit.record.id, hit.context, async () => {
+      const record = await this.store.getByHash(hash, { now });
+      fresh.fetched = true;
+      if (record !== undefined) fresh.record = record;
+      return record?.revokedAt !== undefined;
+    });
+    if (fresh.fetched) {
+      // The store's answer is the newest there is: it replaces the cached record (or its absence does).
+      this.#records!.delete(hash);
+      if (fresh.record !== undefined) this.#records!.set(hash, fresh.record, now);
+      return this.#decide(fresh.record, required, hash, now);
+    }
+    return revoked ? this.#revokedByFeed(hit.record, hash, now) : this.#decide(hit.record, required, hash, now);
+  }
+
+  /** The mirror says revoked: the record's facts, marked revoked (the time is the store's to tell). */
+  #revokedByFeed(record: TokenRecord, hash: string, now: number): ValidateResult {
+    this.#records!.delete(hash);
+    const refused = this.#reject('ERR_TOKEN_REVOKED', record, hash, now);
+    return refused.tokenInfo === undefined ? refused : { ...refused, tokenInfo: { ...refused.tokenInfo, status: 'revoked' } };
   }
 
   /** The answer for the record a valid-looking token found (or did not). */
@@ -185,6 +243,8 @@ export class OpaqueTokenManager {
       if (result.reason === 'not_found') return { success: false, error: tokenError('ERR_TOKEN_NOT_FOUND'), id: record.id };
       return { success: false, error: tokenError('ERR_TOKEN_ALREADY_REVOKED'), id: record.id, revokedAt: new Date(result.revokedAt) };
     }
+    if (record.hash !== undefined) this.#records?.delete(record.hash);
+    this.revocationFeedCheck?.noteRevoked(record.id, record.expiresAt);
     this.events.emit('token.revoked', { ...this.#eventOf(record, now), ...(reason === undefined ? {} : { reason }) });
     return { success: true, id: record.id, revokedAt: new Date(result.revokedAt) };
   }
@@ -245,6 +305,7 @@ export class OpaqueTokenManager {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    await this.revocationFeedCheck?.close();
     if (this.#ownsStore) await this.store.close();
   }
 

@@ -5,6 +5,8 @@
 import type { KeyObject } from 'node:crypto';
 import type { CjwtError } from '../jose/index.js';
 import type { TokenEvents } from '../lifecycle/events.js';
+import type { FeedModeOptions, RevocationMode } from '../lifecycle/feed/feed-check.js';
+import type { RecordCacheOptions } from './record-cache.js';
 import type { TokenDevice, TokenStatus, TokenStore } from '../store/index.js';
 
 /** Constructor options of OpaqueTokenManager. */
@@ -26,6 +28,18 @@ export interface OpaqueTokenManagerOptions {
   now?: () => number;
   /** Where lifecycle events go; default a new emitter, exposed as `manager.events`. */
   events?: TokenEvents;
+  /**
+   * How `validateToken` learns of revocations: `'store'` (default) reads the record from the
+   * store on every call; `'feed'` keeps live records in memory (`recordCache`) and asks the
+   * revocation feed's mirror on every hit (ids, and per-user and per-family cutoffs), so a
+   * repeated token costs no round trip while the mirror is within its bound. `close()` releases
+   * the feed.
+   */
+  revocation?: RevocationMode;
+  /** Settings of `revocation: 'feed'`: a shared feed, the staleness bound, `whenStale`, the Redis URL. */
+  revocationFeed?: FeedModeOptions;
+  /** The feed mode's record cache (default 10,000 records, each served from memory at most 60 s). */
+  recordCache?: RecordCacheOptions;
 }
 
 /** Input of `generateToken`. */

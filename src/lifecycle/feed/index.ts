@@ -22,3 +22,7 @@ export type { SqliteRevocationSourceOptions } from './sqlite-source.js';
 export { PositionCursor, DEFAULT_HOLE_TIMEOUT_MS } from './position-cursor.js';
 export { MySqlRevocationSource } from './mysql-source.js';
 export type { MySqlRevocationSourceOptions } from './mysql-source.js';
+export { openRevocationFeed, revocationSourceFor, RevocationFeedUnsupported } from './open-feed.js';
+export type { RevocationSourceOptions } from './open-feed.js';
+export { FeedRevocationCheck, feedCheckFor } from './feed-check.js';
+export type { FeedCheckStats, FeedModeOptions, RevocationMode } from './feed-check.js';

@@ -74,12 +74,14 @@ export class RevocationMirror implements RevocationSink {
   /**
    * True when the token is revoked; false when it is not and the mirror is current; `'unknown'`
    * when the mirror is older than its bound (ask the store). A revocation already seen is one-way,
-   * so `true` is answered even from a stale mirror.
+   * so `true` is answered even from a stale mirror. `maxStalenessMs` replaces the mirror's own
+   * bound for this call (managers sharing one mirror may each keep their own bound).
    */
-  isRevoked(id: string, context?: RevocationContext): boolean | 'unknown' {
+  isRevoked(id: string, context?: RevocationContext, maxStalenessMs = this.maxStalenessMs): boolean | 'unknown' {
     if (this.#ids.has(id)) return true;
-    if (context !== undefined && this.#cutoffApplies(context)) return true;
-    return this.isCurrent() ? false : 'unknown';
+    // Most of the time nobody was cut off: skip the lookups.
+    if (context !== undefined && (this.#subjects.size !== 0 || this.#families.size !== 0) && this.#cutoffApplies(context)) return true;
+    return this.#now() - this.#currentAsOf <= maxStalenessMs ? false : 'unknown';
   }
 
   /** Applies feed entries; entries already past expiry and retention are skipped. */

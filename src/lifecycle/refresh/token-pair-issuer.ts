@@ -20,6 +20,7 @@ import { InvalidToken, type JWTManager, type VerifyTokenResult } from '../../jwt
 import { createOpaqueTokenFormat } from '../../opaque/index.js';
 import type { ConsumeResult, SessionLimitPolicy, TokenRecord, TokenStore } from '../../store/index.js';
 import type { TokenEvents } from '../events.js';
+import { feedCheckFor, type FeedRevocationCheck } from '../feed/feed-check.js';
 import { familyDataOf, newFamilyId, parseRefreshRecordId, successorRecordId, type FamilyData } from './family.js';
 import { checkExtraClaims, factsOf, mintPair, normalizeScope, type FamilyFacts, type MintContext } from './pair-minting.js';
 import { PairSeal, deriveKey } from './pair-seal.js';
@@ -70,6 +71,11 @@ export class TokenPairIssuer {
   readonly #graceMs: number;
   readonly #maxSessions: number;
   readonly #policy: SessionLimitPolicy;
+  /**
+   * The feed-mode revocation check (`revocation: 'feed'`): `start()` warms the feed up, `stats()`
+   * says where answers came from. Undefined in the round-trip mode.
+   */
+  readonly revocationFeedCheck: FeedRevocationCheck | undefined;
 
   /**
    * @throws {RangeError | TypeError} for a bad configuration (durations, session limit, secret).
@@ -93,6 +99,7 @@ export class TokenPairIssuer {
     // The sealing key must be the same on every server, or a retry reaching another server would
     // look like a reuse: so a grace needs the shared secret, never a per-process random key.
     if (this.#graceMs > 0 && secret === undefined) throw new TypeError('reuseGraceMs needs secret (the same on every server)');
+    this.revocationFeedCheck = feedCheckFor(options.store, options.revocation, options.revocationFeed);
     this.#mint = {
       jwt: options.jwt,
       // With the secret, a forged refresh token fails its HMAC in memory: no store round trip.
@@ -182,10 +189,35 @@ export class TokenPairIssuer {
     if (!result.valid) return result;
     const jti = result.claims.jti;
     if (typeof jti !== 'string') return new InvalidToken(new JWTClaimValidationFailed('access token has no "jti" claim', 'jti', 'missing'));
+    const feed = this.revocationFeedCheck;
+    if (feed !== undefined) {
+      const { iat, sub, sid } = result.claims;
+      const context = { issuedAt: typeof iat === 'number' ? iat * 1000 : undefined, subject: sub, familyId: typeof sid === 'string' ? sid : undefined };
+      const fromStore: { fetched: boolean; verdict?: InvalidToken } = { fetched: false };
+      const revoked = feed.answer(jti, context) ?? await feed.resolve(jti, context, async () => {
+        const verdict = await this.#recordVerdict(jti);
+        fromStore.fetched = true;
+        if (verdict !== undefined) fromStore.verdict = verdict;
+        return verdict !== undefined;
+      });
+      // After a round trip, say exactly what the store said (unknown, or revoked and why).
+      if (fromStore.fetched) return fromStore.verdict ?? result;
+      return revoked ? new InvalidToken(new TokenRevoked('access token revoked')) : result;
+    }
+    return (await this.#recordVerdict(jti)) ?? result;
+  }
+
+  /** The refusal the store's record of access token `jti` calls for, or undefined when it is live. */
+  async #recordVerdict(jti: string): Promise<InvalidToken | undefined> {
     const record = await this.#store.get(jti, { now: this.#now() });
     if (record === undefined || record.kind !== 'access') return new InvalidToken(new TokenError('ERR_TOKEN_NOT_FOUND', 'access token is not known to the store'));
     if (record.revokedAt !== undefined) return new InvalidToken(new TokenRevoked(`access token revoked (${record.revokedReason ?? 'revoked'})`));
-    return result;
+    return undefined;
+  }
+
+  /** Releases the revocation feed in the feed mode (the store is the caller's and stays open). */
+  async close(): Promise<void> {
+    await this.revocationFeedCheck?.close();
   }
 
   /**
@@ -310,6 +342,10 @@ export class TokenPairIssuer {
   async #revokeFamily(familyId: string, reason: string, now: number, subject?: string): Promise<RevocationOutcome> {
     const filter = subject === undefined ? { familyId } : { familyId, subject };
     const revoked = await this.#store.revokeWhere(filter, reason, { now });
+    // Read-your-writes: this process refuses the family's access tokens at once; the others
+    // learn it from the feed (per-id entries, or the store's own cutoff). Only when the store
+    // revoked something: with a subject filter, nothing revoked means it was not that user's.
+    if (revoked > 0) this.revocationFeedCheck?.noteFamilyRevoked(familyId, now, now + this.#mint.accessTtlMs);
     if (revoked > 0) this.#events?.emit('token.revoked', { time: now, subject, familyId, reason, count: revoked });
     return { familyId, revoked };
   }

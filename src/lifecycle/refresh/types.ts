@@ -6,6 +6,7 @@
 import type { JWTManager } from '../../jwt/index.js';
 import type { SessionLimitPolicy, TokenDevice, TokenStore } from '../../store/index.js';
 import type { TokenEvents } from '../events.js';
+import type { FeedModeOptions, RevocationMode } from '../feed/feed-check.js';
 
 /** A duration: seconds, or a string such as `'15m'`, `'30d'`. */
 export type Duration = number | string;
@@ -55,6 +56,16 @@ export interface TokenPairIssuerOptions {
   events?: TokenEvents;
   /** Clock in epoch milliseconds (tests). Default `Date.now`. Give the JWTManager the same clock. */
   now?: () => number;
+  /**
+   * How `verifyAccessToken` learns of revocations: `'store'` (default) reads the access token's
+   * record on every call; `'feed'` asks the in-process mirror of the store's revocations (the
+   * token's jti, and cutoffs by `sub` and by family through `sid`), no round trip while it is
+   * within its bound. In the feed mode a token is not looked up, so one that verifies and is not
+   * revoked is accepted even if its record was deleted. `close()` releases the feed.
+   */
+  revocation?: RevocationMode;
+  /** Settings of `revocation: 'feed'`: a shared feed, the staleness bound, `whenStale`, the Redis URL. */
+  revocationFeed?: FeedModeOptions;
 }
 
 /** Input of {@link TokenPairIssuer.issueTokenPair}: one login. */

@@ -129,6 +129,14 @@ export class MySqlTokenStore implements TokenStore {
   }
 
   /**
+   * The pool the store runs on and its table prefix, so a revocation feed can open a connection
+   * of its own with the same settings (the pool's config holds the credentials: never log it).
+   */
+  get feedConnection(): { pool: Pool; tablePrefix: string } {
+    return { pool: this.#pool, tablePrefix: this.#prefix };
+  }
+
+  /**
    * Creates or upgrades the tables; resolves to the schema versions applied now (empty when up to
    * date). Safe to call from many processes at once.
    */

@@ -132,6 +132,14 @@ export class PostgresTokenStore implements TokenStore {
   }
 
   /**
+   * The pool the store runs on and its table prefix, so a revocation feed can open a connection
+   * of its own with the same settings (`pool.options` holds the credentials: never log it).
+   */
+  get feedConnection(): { pool: Pool; tablePrefix: string } {
+    return { pool: this.#pool, tablePrefix: this.#tables.prefix };
+  }
+
+  /**
    * Creates or upgrades the schema now (otherwise done on the first call). Resolves when it is
    * current; concurrent processes wait for each other under an advisory lock.
    */

@@ -59,14 +59,20 @@ const T = 'cjwt_tokens';
  */
 export class SqliteTokenStore implements TokenStore {
   readonly backend = 'sqlite';
+  /**
+   * The database file this store opened (as given to {@link SqliteTokenStore.open}), so a
+   * revocation feed can follow its log over a connection of its own.
+   */
+  readonly path: string;
   readonly #db: Db;
   readonly #retentionMs: number;
   readonly #statements = new Map<string, Statement>();
   readonly #sweeper: BackgroundSweep;
   #closed = false;
 
-  private constructor(db: Db, options: SqliteTokenStoreOptions) {
+  private constructor(db: Db, path: string, options: SqliteTokenStoreOptions) {
     this.#db = db;
+    this.path = path;
     this.#retentionMs = resolveStoreOptions(options).revocationRetentionMs;
     // A failed sweep (file locked for long) is retried at the next tick; calls report errors.
     this.#sweeper = startBackgroundSweep(options.sweepIntervalMs, async () => this.#cleanup(Date.now()));
@@ -89,7 +95,7 @@ export class SqliteTokenStore implements TokenStore {
       // FULL: the WAL is fsynced at every commit, so an acknowledged write outlives a crash.
       db.pragma('synchronous = FULL');
       migrateSqlite(db);
-      return new SqliteTokenStore(db, options);
+      return new SqliteTokenStore(db, path, options);
     } catch (err) {
       db?.close();
       throw toStorageError('open', path === ':memory:' ? path : undefined, err);

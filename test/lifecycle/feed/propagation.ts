@@ -5,8 +5,8 @@
  */
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
-import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
+import { anchoredWallClock } from './wall-clock.js';
 import { RevocationFeed, RevocationMirror, type RevocationEntry, type RevocationFeedSource } from '../../../src/lifecycle/feed/index.js';
 
 const WORKER = fileURLToPath(new URL('./revoker-worker.ts', import.meta.url));
@@ -14,9 +14,11 @@ const WORKER = fileURLToPath(new URL('./revoker-worker.ts', import.meta.url));
 /** A mirror that records when each id entry first arrived. */
 export class TimedMirror extends RevocationMirror {
   readonly seenAt = new Map<string, number>();
+  /** Arrival clock (see wall-clock.ts); `propagation()` re-anchors it as the revocations start. */
+  clock = anchoredWallClock();
 
   override apply(entries: readonly RevocationEntry[]): void {
-    const t = performance.timeOrigin + performance.now();
+    const t = this.clock();
     for (const e of entries) if (e.type === 'id' && !this.seenAt.has(e.id)) this.seenAt.set(e.id, t);
     super.apply(entries);
   }
@@ -25,6 +27,8 @@ export class TimedMirror extends RevocationMirror {
 /** A child process ready to revoke `count` records it has written. */
 export interface Revoker {
   ids: string[];
+  /** When each revocation call returned (committed), filled by `go()`. */
+  done: Map<string, number>;
   /** Starts the revocations; resolves with each id's start time when all are done. */
   go(): Promise<Map<string, number>>;
   kill(): void;
@@ -35,6 +39,7 @@ export async function spawnRevoker(url: string, prefix: string, count: number, i
   const child = spawn(process.execPath, ['--import', 'tsx', WORKER, url, prefix, String(count), idPrefix], { stdio: ['pipe', 'pipe', 'inherit'] });
   const lines = createInterface({ input: child.stdout });
   const started = new Map<string, number>();
+  const done = new Map<string, number>();
   let onDone: (() => void) | undefined;
   let onReady: (() => void) | undefined;
   const exited = new Promise<never>((_, reject) => child.once('exit', (code) => reject(new Error(`revoker exited with ${code}`))));
@@ -42,13 +47,15 @@ export async function spawnRevoker(url: string, prefix: string, count: number, i
     if (line === 'ready') onReady?.();
     else if (line === 'done') onDone?.();
     else {
-      const { id, t } = JSON.parse(line) as { id: string; t: number };
+      const { id, t, d } = JSON.parse(line) as { id: string; t: number; d: number };
       started.set(id, t);
+      done.set(id, d);
     }
   });
   await Promise.race([new Promise<void>((resolve) => { onReady = resolve; }), exited]);
   return {
     ids: Array.from({ length: count }, (_, i) => `${idPrefix}${i}`),
+    done,
     async go() {
       const done = new Promise<void>((resolve) => { onDone = resolve; });
       child.stdin.write('go\n');
@@ -60,23 +67,44 @@ export async function spawnRevoker(url: string, prefix: string, count: number, i
   };
 }
 
-/** Latency percentiles in ms. */
-export interface PropagationResult { count: number; p50: number; p99: number; max: number; missing: number }
+/**
+ * Latency percentiles in ms, from the start of the revoking call; with the calls' return times,
+ * also from the commit (`committedP50`/`committedP99`: the feed's own part, without the write).
+ */
+export interface PropagationResult {
+  count: number; p50: number; p99: number; max: number; missing: number;
+  committedP50?: number; committedP99?: number; committedMax?: number;
+}
+
+function percentiles(values: number[]): { p50: number; p99: number; max: number } {
+  values.sort((a, b) => a - b);
+  const at = (q: number): number => values[Math.min(values.length - 1, Math.floor(q * values.length))] ?? Number.NaN;
+  return { p50: at(0.5), p99: at(0.99), max: values[values.length - 1] ?? Number.NaN };
+}
 
 /** Waits until `ids` are all in the mirror (or `timeoutMs`), then computes latencies. */
-export async function measurePropagation(mirror: TimedMirror, started: Map<string, number>, timeoutMs = 10_000): Promise<PropagationResult> {
+export async function measurePropagation(mirror: TimedMirror, started: Map<string, number>, timeoutMs = 10_000, done?: Map<string, number>): Promise<PropagationResult> {
   const deadline = Date.now() + timeoutMs;
   while ([...started.keys()].some((id) => !mirror.seenAt.has(id)) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
   const latencies: number[] = [];
+  const afterCommit: number[] = [];
   let missing = 0;
   for (const [id, t] of started) {
     const seen = mirror.seenAt.get(id);
-    if (seen === undefined) missing++;
-    else latencies.push(Math.max(0, seen - t));
+    if (seen === undefined) {
+      missing++;
+      continue;
+    }
+    latencies.push(Math.max(0, seen - t));
+    const d = done?.get(id);
+    if (d !== undefined) afterCommit.push(Math.max(0, seen - d));
   }
-  latencies.sort((a, b) => a - b);
-  const at = (q: number): number => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? Number.NaN;
-  return { count: latencies.length, p50: at(0.5), p99: at(0.99), max: latencies[latencies.length - 1] ?? Number.NaN, missing };
+  const result: PropagationResult = { count: latencies.length, ...percentiles(latencies), missing };
+  if (afterCommit.length > 0) {
+    const c = percentiles(afterCommit);
+    Object.assign(result, { committedP50: c.p50, committedP99: c.p99, committedMax: c.max });
+  }
+  return result;
 }
 
 /** Runs the whole measurement: feed on `source`, `count` revocations by a second process. */
@@ -85,8 +113,9 @@ export async function propagation(url: string, prefix: string, source: Revocatio
   const mirror = new TimedMirror();
   const feed = await RevocationFeed.start(source, { mirror });
   try {
+    mirror.clock = anchoredWallClock();
     const started = await revoker.go();
-    return await measurePropagation(mirror, started);
+    return await measurePropagation(mirror, started, 10_000, revoker.done);
   } finally {
     revoker.kill();
     await feed.close();

@@ -1,11 +1,11 @@
 /**
  * A second process that revokes: `node --import tsx revoker-worker.ts <storeUrl> <prefix> <count> <idPrefix>`.
  * Writes the records, prints `ready`, waits for a line on stdin, then revokes them one by one and
- * prints one JSON line per revocation `{ id, t }` (t: epoch ms with sub-ms precision, taken just
- * before the call), then `done`.
+ * prints one JSON line per revocation `{ id, t, d }` (epoch ms with sub-ms precision, taken just
+ * before the call and when it returned, i.e. committed), then `done`.
  */
 import { createInterface } from 'node:readline';
-import { performance } from 'node:perf_hooks';
+import { anchoredWallClock } from './wall-clock.js';
 import { createTokenStore } from '../../../src/store/index.js';
 
 const [url, prefix, countText, idPrefix] = process.argv.slice(2);
@@ -23,13 +23,14 @@ for (let i = 0; i < count; i += 200) {
 process.stdout.write('ready\n');
 const lines = createInterface({ input: process.stdin });
 await new Promise<void>((resolve) => lines.once('line', () => resolve()));
+const clock = anchoredWallClock();
 const out: string[] = [];
 for (let i = 0; i < count; i++) {
   const id = `${idPrefix}${i}`;
-  const t = performance.timeOrigin + performance.now();
+  const t = clock();
   const result = await store.revoke(id);
   if (!result.revoked) throw new Error(`revoke ${id}: ${JSON.stringify(result)}`);
-  out.push(JSON.stringify({ id, t }));
+  out.push(JSON.stringify({ id, t, d: clock() }));
   if (out.length >= 500) process.stdout.write(out.splice(0).join('\n') + '\n');
 }
 if (out.length > 0) process.stdout.write(out.join('\n') + '\n');
