@@ -55,7 +55,7 @@ describe("service revocation 'feed' (one process)", () => {
     const data = await makeDataDir();
     try {
       await assert.rejects(createTokenService({ dataDir: data.dir, logLevel: 'silent', revocation: 'mirror' as 'feed' }), /revocation must be store or feed/);
-      await assert.rejects(createTokenService({ dataDir: data.dir, logLevel: 'silent', revocation: 'feed', store: 'sqlite::memory:' }), { code: 'ERR_STORE_INVALID_INPUT' });
+      await assert.rejects(createTokenService({ dataDir: data.dir, logLevel: 'silent', revocation: 'feed', store: 'sqlite::memory:' }), { code: 'ERR_REVOCATION_FEED_UNSUPPORTED' });
     } finally {
       data.dispose();
     }

@@ -6,7 +6,8 @@
  *
  * Building a source connects nothing; `openRevocationFeed` starts it and resolves after the
  * initial load. Configuration problems (a store of unknown kind, an in-memory SQLite database, a
- * Redis store without its URL, a Redis Cluster) throw {@link RevocationFeedUnsupported} at once.
+ * Redis store without its URL) throw {@link RevocationFeedUnsupported} at once. A Redis Cluster
+ * (`redis+cluster://` URL) is followed like a single server: its store writes the feed first.
  */
 import type { ConnectionOptions } from 'mysql2/promise';
 import type { ClientConfig } from 'pg';
@@ -78,8 +79,7 @@ function mysqlConnection(store: MySqlTokenStore, url: string | undefined): strin
  * Builds (does not start) the feed source for `store`, dispatching on `store.backend`.
  *
  * @throws {RevocationFeedUnsupported} for a store this function cannot follow: a custom backend,
- * an in-memory SQLite database (no second connection can see it), a Redis store without `url`,
- * or a Redis Cluster (`redis+cluster://`: no cluster source yet; use the round-trip mode there).
+ * an in-memory SQLite database (no second connection can see it), or a Redis store without `url`.
  * @example
  * const source = revocationSourceFor(store);            // memory, SQLite, PostgreSQL, MySQL
  * const redisSource = revocationSourceFor(redisStore, { url: process.env.REDIS_URL });
@@ -112,9 +112,6 @@ export function revocationSourceFor(store: TokenStore, options: RevocationSource
     case 'redis': {
       const url = options.url;
       if (url === undefined || url === '') unsupported(backend, 'the Redis feed needs the store URL (`url`): a RedisTokenStore does not expose its client');
-      if (/^rediss?\+cluster:/i.test(url)) {
-        unsupported(backend, 'a Redis Cluster has no revocation feed source yet: use the round-trip mode (revocation: \'store\')');
-      }
       return new RedisRevocationSource(url, {
         store, ...(options.prefix === undefined ? {} : { prefix: options.prefix }),
         ...(options.heartbeatMs === undefined ? {} : { heartbeatMs: options.heartbeatMs }),
