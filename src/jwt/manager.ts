@@ -4,10 +4,12 @@
  * log and publishes token events. Without a store or a claims cache, the verify path is the
  * precompiled synchronous verifier plus two clock reads and a few counter updates. With a store
  * (manager-sessions.ts) it adds one `isRevoked(jti)` round trip, session tracking and limits.
+ * Issuing lives in manager-issue.ts, the stateful verify path in manager-lifecycle.ts; this file
+ * assembles the parts and keeps the public surface.
  */
 import { randomBytes } from 'node:crypto';
 import type { AlgorithmFamily } from '../jose/algorithms.js';
-import { JOSENotSupported, JWTInvalid, TokenRevoked, TokenTooLarge, ValidationFailed } from '../jose/errors.js';
+import { JWTInvalid, TokenTooLarge } from '../jose/errors.js';
 import { decodeJWT, parseDuration, type JWTClaims, type JWTVerifyResult } from '../jose/jwt/jwt.js';
 import type { JWEHeader } from '../jose/jwe/jwe.js';
 import { DEFAULT_MAX_TOKEN_SIZE, type JWSHeader } from '../jose/jws/jws.js';
@@ -16,27 +18,22 @@ import type { KeyInfo, KeyRing, RotateOptions } from '../keys/key-ring.js';
 import type { AuditEntry, AuditQuery } from '../lifecycle/audit.js';
 import { ClaimsCache } from '../lifecycle/claims-cache.js';
 import type { TokenEvents } from '../lifecycle/events.js';
-import type { ValidationChain } from '../lifecycle/validation-chain.js';
 import { feedCheckFor, type FeedRevocationCheck } from '../lifecycle/feed/feed-check.js';
 import { TokenMetrics, type MetricsSnapshot } from '../lifecycle/metrics.js';
 import type { TokenRecord } from '../store/index.js';
 import { chunkToken, reassembleToken, type TokenChunks } from './chunking.js';
 import { compileTokenEncryption, type TokenEncryption } from './manager-encryption.js';
+import { TokenIssuer } from './manager-issue.js';
 import { importKeyInput, keyRingFor } from './manager-keys.js';
+import { LifecycleVerifier } from './manager-lifecycle.js';
 import { requireStore, requireTracking, sessionLedgerFor, type SessionLedger } from './manager-sessions.js';
 import { ManagerTelemetry } from './manager-telemetry.js';
-import { claimsVerifier, revocationContextOf, toCjwtError, verificationPolicy } from './manager-verify.js';
-import { buildTokenClaims, type ClaimDefaults } from './token-claims.js';
-import type { GenerateTokenOptions, GeneratedToken, JWTManagerConfig, JWTManagerInit, KeyInput, VerifyTokenResult } from './types.js';
+import { claimsVerifier, toCjwtError, verificationPolicy } from './manager-verify.js';
+import type { ClaimDefaults } from './token-claims.js';
+import type { GenerateTokenOptions, GeneratedToken, JWTManagerConfig, JWTManagerInit, KeyInput, ManagerKeyInfo, VerifyTokenResult } from './types.js';
 import { InvalidToken } from './verify-result.js';
 
-/** Description of the manager's keys. */
-export interface ManagerKeyInfo {
-  /** The signing key (undefined when the ring cannot sign). */
-  active: KeyInfo | undefined;
-  /** Every key of the ring, active first. */
-  keys: KeyInfo[];
-}
+export type { ManagerKeyInfo } from './types.js';
 
 /**
  * Issues and verifies JWTs.
@@ -55,15 +52,14 @@ export class JWTManager {
   private readonly encryption: TokenEncryption | undefined;
   private readonly claimDefaults: ClaimDefaults;
   private readonly maxTokenSize: number;
-  private readonly typ: string;
+  private readonly issuer: TokenIssuer;
   private readonly telemetry: ManagerTelemetry;
   private readonly checkOptional: ((claims: JWTClaims) => void) | undefined;
   /** The claims cache, when configured. */
   readonly claimsCache: ClaimsCache | undefined;
   private readonly sessions: SessionLedger | undefined;
-  private readonly validationChain: ValidationChain | undefined;
-  /** True when verification goes beyond the stateless verifier (store or cache). */
-  private readonly stateful: boolean;
+  /** The stateful verify path; undefined when the stateless verifier is all there is. */
+  private readonly lifecycle: LifecycleVerifier | undefined;
   /** Cache, then verifier: the first step of the stateful path. */
   private readonly verifyClaims: (token: string) => JWTClaims | InvalidToken;
   /**
@@ -81,7 +77,6 @@ export class JWTManager {
     this.keyRing = keyRingFor(init, families);
     this.now = init.now ?? this.keyRing.now;
     this.maxTokenSize = init.maxTokenSize ?? DEFAULT_MAX_TOKEN_SIZE;
-    this.typ = init.typ ?? 'JWT';
     this.claimDefaults = { issuer: init.issuer, audience: init.audience, ttlSeconds: parseDuration(init.defaultTtl ?? '1h') };
     this.telemetry = new ManagerTelemetry(init, this.now, this.keyRing.now === Date.now);
     const { events, audit } = this.telemetry;
@@ -89,9 +84,7 @@ export class JWTManager {
     this.claimsCache = init.claimsCache === undefined || init.claimsCache === false ? undefined
       : init.claimsCache instanceof ClaimsCache ? init.claimsCache
         : new ClaimsCache({ now: this.now, ...(init.claimsCache === true ? {} : init.claimsCache) });
-    this.validationChain = init.validationChain;
     this.revocationFeedCheck = feedCheckFor(init.store, init.revocation, init.revocationFeed);
-    this.stateful = this.sessions !== undefined || this.claimsCache !== undefined || this.validationChain !== undefined;
 
     // Revocation is by jti: with a store, a token without one could never be revoked.
     const { options, checkOptional } = verificationPolicy(init, this.maxTokenSize, this.sessions !== undefined);
@@ -107,6 +100,13 @@ export class JWTManager {
       verifier: this.verifier, checkOptional: this.checkOptional, cache: this.claimsCache, maxTokenSize: this.maxTokenSize,
       cacheScope: randomBytes(6).toString('base64url'),
     });
+    // Verification goes beyond the stateless verifier with a store, a cache or a policy.
+    const { sessions, claimsCache, verifyClaims, telemetry, revocationFeedCheck: feed } = this;
+    const validationChain = init.validationChain;
+    const stateful = sessions !== undefined || claimsCache !== undefined || validationChain !== undefined;
+    this.lifecycle = stateful ? new LifecycleVerifier({ verifyClaims, validationChain, sessions, feed, telemetry }) : undefined;
+    const { keyRing, claimDefaults, maxTokenSize, now } = this;
+    this.issuer = new TokenIssuer({ keyRing, claimDefaults, typ: init.typ ?? 'JWT', encryption, maxTokenSize, telemetry, sessions, now });
   }
 
   /** Token events of this manager (or the emitter given as `events`, shared with others). */
@@ -156,8 +156,8 @@ export class JWTManager {
     const options: GenerateTokenOptions = typeof first === 'string'
       ? { subject: first, ...(data === undefined ? {} : { customClaims: { data } }) }
       : first;
-    if (this.sessions?.tracking === true) return this.issueTracked(options, 'generate');
-    return this.issue(options, 'generate');
+    if (this.sessions?.tracking === true) return this.issuer.issueTracked(options, 'generate');
+    return this.issuer.issue(options, 'generate');
   }
 
   /**
@@ -173,7 +173,7 @@ export class JWTManager {
    * @throws {StorageError} when the store cannot answer: a token is never valid by default.
    */
   async verifyToken(token: string): Promise<VerifyTokenResult> {
-    return this.stateful ? this.verifyWithLifecycle(token) : this.verifyTokenSync(token);
+    return this.lifecycle !== undefined ? this.lifecycle.verify(token) : this.verifyTokenSync(token);
   }
 
   /**
@@ -183,14 +183,7 @@ export class JWTManager {
    * @throws {JOSENotSupported} when the manager has a store (use {@link verifyToken}).
    */
   verifyTokenSync(token: string): VerifyTokenResult {
-    if (this.stateful) {
-      if (this.sessions !== undefined) throw new JOSENotSupported('verifyTokenSync cannot consult the revocation store; use verifyToken');
-      const t0 = this.telemetry.startTimer();
-      const outcome = this.verifyClaims(token);
-      if (outcome instanceof InvalidToken) return this.telemetry.rejected(outcome.error, t0, undefined, token);
-      const failed = this.policyFailure(outcome);
-      return failed === undefined ? this.telemetry.validated(outcome, t0) : this.telemetry.rejected(failed, t0, outcome, token);
-    }
+    if (this.lifecycle !== undefined) return this.lifecycle.verifySync(token);
     const telemetry = this.telemetry;
     const t0 = telemetry.startTimer();
     let claims: JWTClaims;
@@ -248,13 +241,13 @@ export class JWTManager {
     let issued: GeneratedToken;
     const sessions = this.sessions;
     if (sessions === undefined) {
-      issued = this.issue(options, 'refresh');
+      issued = this.issuer.issue(options, 'refresh');
     } else {
       // The store's revoke is the atomic decision: only its winner goes on to issue.
       const device = await sessions.retire(jti!, sub, exp);
       this.noteRevoked(jti!, typeof exp === 'number' ? exp * 1000 : undefined);
       if (device !== undefined) options.device = device;
-      issued = sessions.tracking ? await this.issueTracked(options, 'refresh') : this.issue(options, 'refresh');
+      issued = sessions.tracking ? await this.issuer.issueTracked(options, 'refresh') : this.issuer.issue(options, 'refresh');
     }
     this.telemetry.refreshed(issued.jwtId, jti, sub);
     return issued;
@@ -393,73 +386,8 @@ export class JWTManager {
     return reassembleToken(input);
   }
 
-  private issue(options: GenerateTokenOptions, action: 'generate' | 'refresh'): GeneratedToken {
-    const t0 = this.telemetry.startTimer();
-    const issued = this.signToken(options, this.now());
-    this.telemetry.issued(issued.claims, action, t0, this.now(), this.keyRing.signingKey()?.kid);
-    return issued;
-  }
-
-  /** Signs, then records the session; the token is returned only once the store accepted it. */
-  private async issueTracked(options: GenerateTokenOptions, action: 'generate' | 'refresh'): Promise<GeneratedToken> {
-    const t0 = this.telemetry.startTimer();
-    const nowMs = this.now();
-    const issued = this.signToken(options, nowMs);
-    await this.sessions!.recordSession(issued.claims, nowMs, options.device);
-    this.telemetry.issued(issued.claims, action, t0, this.now(), this.keyRing.signingKey()?.kid);
-    return issued;
-  }
-
-  private signToken(options: GenerateTokenOptions, nowMs: number): GeneratedToken {
-    const claims = buildTokenClaims(options, this.claimDefaults, nowMs);
-    const jws = this.keyRing.sign(claims, { typ: this.typ });
-    const token = this.encryption === undefined ? jws : this.encryption.encrypt(jws);
-    if (token.length > this.maxTokenSize) throw new TokenTooLarge(`the token would be ${token.length} characters, above maxTokenSize ${this.maxTokenSize}`);
-    return { token, claims, expiresAt: new Date(claims.exp! * 1000), issuedAt: new Date(claims.iat! * 1000), jwtId: claims.jti! };
-  }
-
   /** A revocation this process made, into its mirror at once (the feed would bring it a moment later). */
   private noteRevoked(jti: string, expiresAt: number | undefined): void {
     this.revocationFeedCheck?.noteRevoked(jti, expiresAt ?? this.now() + this.claimDefaults.ttlSeconds * 1000);
   }
-
-  /** The validation chain's verdict on verified claims: undefined when they pass (or there is no chain). */
-  private policyFailure(claims: JWTClaims): ValidationFailed | undefined {
-    if (this.validationChain === undefined) return undefined;
-    const result = this.validationChain.validate(claims);
-    return result.valid ? undefined : new ValidationFailed(result.failures);
-  }
-
-  /** Verify with revocation (and the cache): the path of a manager with a store or a cache. */
-  private async verifyWithLifecycle(token: string): Promise<VerifyTokenResult> {
-    const telemetry = this.telemetry;
-    const t0 = telemetry.startTimer();
-    const outcome = this.verifyClaims(token);
-    if (outcome instanceof InvalidToken) return telemetry.rejected(outcome.error, t0, undefined, token);
-    const failed = this.policyFailure(outcome);
-    if (failed !== undefined) return telemetry.rejected(failed, t0, outcome, token);
-    const sessions = this.sessions;
-    if (sessions !== undefined) {
-      let revoked: boolean;
-      const jti = outcome.jti!;
-      try {
-        const feed = this.revocationFeedCheck;
-        if (feed === undefined) {
-          revoked = await sessions.isRevoked(jti);
-        } else {
-          // No await when the mirror answers: the feed mode's whole point.
-          const context = revocationContextOf(outcome);
-          revoked = feed.answer(jti, context) ?? await feed.resolve(jti, context, () => sessions.isRevoked(jti));
-        }
-      } catch (err) {
-        // A store that cannot answer fails this verification: the caller gets the StorageError,
-        // never a result that could read as valid.
-        telemetry.storageFailed(outcome, t0);
-        throw err;
-      }
-      if (revoked) return telemetry.rejected(new TokenRevoked(), t0, outcome, token);
-    }
-    return telemetry.validated(outcome, t0);
-  }
 }
-

@@ -7,7 +7,7 @@ import type { CjwtError } from '../jose/errors.js';
 import type { ContentEncryptionAlgorithm, KeyManagementAlgorithm } from '../jose/jwe/jwe.js';
 import type { JWTClaims } from '../jose/jwt/jwt.js';
 import type { JWK } from '../jose/jwk/keys.js';
-import type { KeyRing } from '../keys/key-ring.js';
+import type { KeyInfo, KeyRing } from '../keys/key-ring.js';
 import type { AuditLogOptions } from '../lifecycle/audit.js';
 import type { ClaimsCache, ClaimsCacheOptions } from '../lifecycle/claims-cache.js';
 import type { TokenEvents } from '../lifecycle/events.js';
@@ -169,3 +169,11 @@ export interface InvalidTokenResult {
 
 /** Result of `verifyToken`. */
 export type VerifyTokenResult = ValidTokenResult | InvalidTokenResult;
+
+/** Description of the manager's keys. */
+export interface ManagerKeyInfo {
+  /** The signing key (undefined when the ring cannot sign). */
+  active: KeyInfo | undefined;
+  /** Every key of the ring, active first. */
+  keys: KeyInfo[];
+}
