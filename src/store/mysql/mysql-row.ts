@@ -3,6 +3,7 @@
  * travels as a bound parameter; only column names and fixed SQL fragments are spliced.
  */
 import { createHash } from 'node:crypto';
+import type { RowDataPacket } from 'mysql2/promise';
 import { filterCanMatch } from '../lookup-key.js';
 import { decodeRecord, filterNeedsRecordCheck } from '../record-codec.js';
 import type { TokenFilter, TokenRecord } from '../types.js';
@@ -61,6 +62,17 @@ export interface TokenRow {
   revoked_at: number | string | null;
   revoked_reason: Buffer | string | null;
   consumed_at: number | string | null;
+}
+
+/** {@link TokenRow} as typed for mysql2's `execute` (its rows must be RowDataPackets). */
+export type TokenRowPacket = TokenRow & RowDataPacket;
+
+/** Bound values selecting one string exactly: its digest (for the index), then its bytes. */
+export type ExactKey = [Buffer, Buffer];
+
+/** The {@link ExactKey} of `value`, for `WHERE x_digest = ? AND x = ?`. */
+export function exactKey(value: string): ExactKey {
+  return [digest(value), bytes(value)];
 }
 
 /** A binary column's value as text (mysql2 hands BLOBs back as Buffers, strings as they are). */

@@ -10,21 +10,22 @@ import type {
   TokenPage, TokenPageResult, TokenRecord, TokenStore,
 } from '../types.js';
 import { executeRetrying, inTransaction, withDeadline, withPooledConnection } from './mysql-call.js';
-import { ReadCoalescer } from '../read-coalescer.js';
+import { MySqlPointReads } from './mysql-batch.js';
+import { SCAN_BATCH, deleteExpired, revokeDigests, scanRows } from './mysql-bulk.js';
 import { upsertRecord } from './mysql-upsert.js';
+import { addSessionInTransaction } from './mysql-session.js';
 import { cleanupTime } from '../store-call.js';
 import { isWellFormedString, lookupable } from '../lookup-key.js';
 import {
-  READ_COLUMNS, bytes, digest, filterCondition, rowToRecord, text, withoutLifecycleFields,
-  type SqlCondition, type TokenRow,
+  READ_COLUMNS, bytes, digest, exactKey, filterCondition, rowToRecord, withoutLifecycleFields,
+  type ExactKey, type TokenRowPacket,
 } from './mysql-row.js';
 import { mysqlTables, runMySqlMigrations } from './mysql-schema.js';
 import { cutoffOf, ENTRY_KIND } from '../revocation-log.js';
 import { migrateOrClose, startBackgroundSweep, validateSweepInterval, type BackgroundSweep, type SweepingStoreOptions } from '../store-lifecycle.js';
 import {
   callNow, closedError, consumeRefusal, decodeCursor, encodeRecord, hashKey, idKey, matchesFilter,
-  normalizeLimit, pageFromSorted, resolveStoreOptions, sessionsToEvict, validateFilter, validateRecord, validateSessionLimit,
-  type KeysetPosition,
+  normalizeLimit, pageFromSorted, resolveStoreOptions, validateFilter, validateRecord, validateSessionLimit,
 } from '../record-codec.js';
 
 /** Options of `new MySqlTokenStore(...)`. */
@@ -44,12 +45,7 @@ export interface MySqlConnectOptions extends SweepingStoreOptions {
   poolOptions?: PoolOptions;
 }
 
-const CLEANUP_BATCH = 5000;
-const SCAN_BATCH = 500;
-const IN_CHUNK = 64;
-
 type MySql2 = typeof MySql2Module;
-type Row = TokenRow & RowDataPacket;
 
 /**
  * A TokenStore on MySQL or MariaDB. Strings are stored as binary so matching is byte-exact;
@@ -70,8 +66,7 @@ export class MySqlTokenStore implements TokenStore {
   readonly #closePool: boolean;
   readonly #sessionReady = new WeakSet<object>();
   /** Point reads, batched into one `IN (...)` query per connection when they overlap. */
-  readonly #byId = new ReadCoalescer<string, Row | undefined>((ids) => this.#selectMany('id', ids));
-  readonly #byHash = new ReadCoalescer<string, Row | undefined>((hashes) => this.#selectMany('hash', hashes));
+  readonly #reads: MySqlPointReads;
   #ready: Promise<void> | undefined;
   #closed = false;
   readonly #sweeper: BackgroundSweep;
@@ -125,6 +120,8 @@ export class MySqlTokenStore implements TokenStore {
     this.#retentionMs = resolved.revocationRetentionMs;
     this.#timeoutMs = resolved.operationTimeoutMs;
     this.#closePool = options.closePool ?? false;
+    this.#reads = new MySqlPointReads(this.#pool, this.#tables.tokens, this.#timeoutMs, this.#sessionReady,
+      (conn) => this.#ensureSchema(conn));
     this.#sweeper = startBackgroundSweep(options.sweepIntervalMs, () => this.cleanup());
   }
 
@@ -154,7 +151,7 @@ export class MySqlTokenStore implements TokenStore {
   async get(id: string, options?: StoreCallOptions): Promise<TokenRecord | undefined> {
     return this.#batchedCall('get', idKey(id), options, async () => {
       if (!lookupable(id, 'id')) return undefined;
-      const row = await this.#byId.load(id);
+      const row = await this.#reads.byId.load(id);
       return row ? rowToRecord(row) : undefined;
     });
   }
@@ -162,7 +159,7 @@ export class MySqlTokenStore implements TokenStore {
   async getByHash(hash: string, options?: StoreCallOptions): Promise<TokenRecord | undefined> {
     return this.#batchedCall('getByHash', hashKey(hash), options, async () => {
       if (!lookupable(hash, 'hash')) return undefined;
-      const row = await this.#byHash.load(hash);
+      const row = await this.#reads.byHash.load(hash);
       return row ? rowToRecord(row) : undefined;
     });
   }
@@ -186,7 +183,7 @@ export class MySqlTokenStore implements TokenStore {
       const records: TokenRecord[] = [];
       // limit + 1 rows prove whether a next page exists.
       const batch = condition.exact ? limit + 1 : Math.max(limit + 1, SCAN_BATCH);
-      await this.#scan(conn, abort, condition, after, batch, (record) => {
+      await scanRows(conn, abort, this.#tables.tokens, condition, after, batch, (record) => {
         if (condition.exact || matchesFilter(record, filter, now)) records.push(record);
         return records.length <= limit;
       });
@@ -205,7 +202,7 @@ export class MySqlTokenStore implements TokenStore {
         return Number(rows[0]?.n ?? 0);
       }
       let n = 0;
-      await this.#scan(conn, abort, condition, undefined, SCAN_BATCH, (record) => {
+      await scanRows(conn, abort, this.#tables.tokens, condition, undefined, SCAN_BATCH, (record) => {
         if (matchesFilter(record, filter, now)) n += 1;
         return true;
       });
@@ -233,7 +230,7 @@ export class MySqlTokenStore implements TokenStore {
   async isRevoked(id: string, options?: StoreCallOptions): Promise<boolean> {
     return this.#batchedCall('isRevoked', idKey(id), options, async () => {
       if (!lookupable(id, 'id')) return false;
-      const row = await this.#byId.load(id);
+      const row = await this.#reads.byId.load(id);
       return row !== undefined && row.revoked_at !== null;
     });
   }
@@ -268,11 +265,11 @@ export class MySqlTokenStore implements TokenStore {
         return result.affectedRows;
       }
       const ids: Buffer[] = [];
-      await this.#scan(conn, abort, condition, undefined, SCAN_BATCH, (record) => {
+      await scanRows(conn, abort, this.#tables.tokens, condition, undefined, SCAN_BATCH, (record) => {
         if (record.revokedAt === undefined && matchesFilter(record, filter, now)) ids.push(digest(record.id));
         return true;
       });
-      return this.#revokeDigests(conn, ids, now, reasonValue);
+      return revokeDigests(conn, this.#tables.tokens, ids, now, reasonValue);
     });
   }
 
@@ -280,29 +277,10 @@ export class MySqlTokenStore implements TokenStore {
     validateRecord(record);
     validateSessionLimit(max, policy);
     const encoded = encodeRecord(withoutLifecycleFields(record));
-    const [subjectDigest, subject] = exactKey(record.subject);
     return this.#call('addSession', idKey(record.id), options, (conn, abort) =>
       inTransaction(conn, abort, async (): Promise<AddSessionResult> => {
         const now = callNow(options);
-        // The subject's lock row serialises concurrent addSession calls for that subject across
-        // processes; it is held until COMMIT/ROLLBACK.
-        await conn.execute(
-          `INSERT INTO ${this.#tables.sessionLocks} (subject_digest) VALUES (?) ON DUPLICATE KEY UPDATE subject_digest = subject_digest`,
-          [subjectDigest]);
-        // A locking read sees every commit made before we got the lock, whatever the snapshot.
-        const [rows] = await conn.execute<RowDataPacket[]>(
-          `SELECT id, issued_at FROM ${this.#tables.tokens} WHERE subject_digest = ? AND subject = ? AND kind = ?
-             AND revoked_at IS NULL AND expires_at > ? AND id_digest <> ? FOR UPDATE`,
-          [subjectDigest, subject, bytes(record.kind), now, digest(record.id)]);
-        const live = rows.map((row) => ({ id: text(row.id as Buffer | string), issuedAt: Number(row.issued_at) }));
-        const evicted: string[] = [];
-        if (live.length >= max) {
-          if (policy === 'reject') return { added: false, reason: 'max_sessions_exceeded', live: live.length };
-          for (const session of sessionsToEvict(live, max)) evicted.push(session.id);
-          await this.#revokeDigests(conn, evicted.map(digest), now, bytes('session_limit'));
-        }
-        await upsertRecord(conn, this.#tables.tokens, record, encoded, now - this.#retentionMs);
-        return { added: true, evicted };
+        return addSessionInTransaction(conn, this.#tables, record, encoded, max, policy, now, now - this.#retentionMs);
       }));
   }
 
@@ -328,20 +306,9 @@ export class MySqlTokenStore implements TokenStore {
     const at = cleanupTime(now, options);
     return this.#call('cleanup', undefined, options, async (conn, abort) => {
       const cutoff = at - this.#retentionMs;
-      let removed = 0;
-      // Batches keep each statement's lock footprint small on a large table.
-      while (!abort.aborted) {
-        const [result] = await conn.execute<ResultSetHeader>(
-          `DELETE FROM ${this.#tables.tokens} WHERE expires_at <= ? LIMIT ${CLEANUP_BATCH}`, [cutoff]);
-        removed += result.affectedRows;
-        if (result.affectedRows < CLEANUP_BATCH) break;
-      }
+      const removed = await deleteExpired(conn, abort, this.#tables.tokens, cutoff);
       // Log entries matter no longer than the revocations they report.
-      while (!abort.aborted) {
-        const [result] = await conn.execute<ResultSetHeader>(
-          `DELETE FROM ${this.#tables.revocationLog} WHERE expires_at <= ? LIMIT ${CLEANUP_BATCH}`, [cutoff]);
-        if (result.affectedRows < CLEANUP_BATCH) break;
-      }
+      await deleteExpired(conn, abort, this.#tables.revocationLog, cutoff);
       return removed;
     });
   }
@@ -378,28 +345,6 @@ export class MySqlTokenStore implements TokenStore {
     return withDeadline(op, key, options?.signal, this.#timeoutMs, load);
   }
 
-  /**
-   * Rows for `keys` (ids or token hashes) in one query on one connection; one entry per key, in
-   * order. The digest index finds the candidates and the full value decides, as in the
-   * single-key statement. The IN list is padded to a power of two (repeating a key) so the
-   * server keeps a handful of prepared statements, not one per batch size. The batch serves
-   * several callers, so its own deadline, not any caller's, may end it.
-   */
-  async #selectMany(by: 'id' | 'hash', keys: string[]): Promise<Array<Row | undefined>> {
-    const width = keys.length === 1 ? 1 : 2 ** Math.ceil(Math.log2(keys.length));
-    const digests = keys.map(digest);
-    while (digests.length < width) digests.push(digests[0] as Buffer);
-    const where = width === 1 ? `${by}_digest = ?` : `${by}_digest IN (${digests.map(() => '?').join(', ')})`;
-    const [rows] = await withPooledConnection(this.#pool, AbortSignal.timeout(this.#timeoutMs), this.#sessionReady, async (conn) => {
-      await this.#ensureSchema(conn);
-      return conn.execute<Array<Row & { k: Buffer | string }>>(
-        `SELECT ${by} AS k, ${READ_COLUMNS} FROM ${this.#tables.tokens} WHERE ${where}`, digests);
-    });
-    const found = new Map<string, Row>();
-    for (const row of rows) found.set(typeof row.k === 'string' ? row.k : row.k.toString('utf8'), row);
-    return keys.map((key) => found.get(key));
-  }
-
   #migrate(conn: PoolConnection): Promise<number[]> {
     return runMySqlMigrations(conn, this.#prefix, this.#timeoutMs / 1000);
   }
@@ -413,27 +358,8 @@ export class MySqlTokenStore implements TokenStore {
     return this.#ready;
   }
 
-  /** Scans matching rows in (issued_at, id) order in batches; `visit` returns false to stop. */
-  async #scan(conn: PoolConnection, abort: AbortSignal, condition: SqlCondition, start: KeysetPosition | undefined,
-    batch: number, visit: (record: TokenRecord) => boolean): Promise<void> {
-    let after = start;
-    while (!abort.aborted) {
-      const keyset = after === undefined ? '' : ' AND (issued_at > ? OR (issued_at = ? AND id > ?))';
-      const params = after === undefined ? condition.params : [...condition.params, after.issuedAt, after.issuedAt, bytes(after.id)];
-      const [rows] = await conn.execute<Row[]>(
-        `SELECT ${READ_COLUMNS} FROM ${this.#tables.tokens} WHERE ${condition.sql}${keyset}
-         ORDER BY issued_at, id LIMIT ${batch}`, params);
-      for (const row of rows) {
-        const record = rowToRecord(row);
-        if (!visit(record)) return;
-        after = { issuedAt: record.issuedAt, id: record.id };
-      }
-      if (rows.length < batch) return;
-    }
-  }
-
-  async #rowByHash(conn: PoolConnection, key: ExactKey): Promise<Row | undefined> {
-    const [rows] = await conn.execute<Row[]>(
+  async #rowByHash(conn: PoolConnection, key: ExactKey): Promise<TokenRowPacket | undefined> {
+    const [rows] = await conn.execute<TokenRowPacket[]>(
       `SELECT ${READ_COLUMNS} FROM ${this.#tables.tokens} WHERE hash_digest = ? AND hash = ?`, key);
     return rows[0];
   }
@@ -446,22 +372,6 @@ export class MySqlTokenStore implements TokenStore {
     if (!row) return undefined;
     return row.revoked_at === null ? null : Number(row.revoked_at);
   }
-
-  async #revokeDigests(conn: PoolConnection, digests: Buffer[], now: number, reason: Buffer | null): Promise<number> {
-    let revoked = 0;
-    for (let i = 0; i < digests.length; i += IN_CHUNK) {
-      const chunk = digests.slice(i, i + IN_CHUNK);
-      // Padded to a fixed width so the server keeps one prepared statement, not one per length.
-      while (chunk.length < IN_CHUNK) chunk.push(chunk[0] as Buffer);
-      const [result] = await conn.execute<ResultSetHeader>(
-        `UPDATE ${this.#tables.tokens} SET revoked_at = ?, revoked_reason = ?
-         WHERE id_digest IN (${chunk.map(() => '?').join(', ')}) AND revoked_at IS NULL`,
-        [now, reason, ...chunk]);
-      revoked += result.affectedRows;
-    }
-    return revoked;
-  }
-
 }
 
 function checkReason(reason: unknown): void {
@@ -473,11 +383,4 @@ function checkReason(reason: unknown): void {
 // Called after validateFilter, so subject is a string when present.
 function filterKey(filter: TokenFilter): string | undefined {
   return filter.subject === undefined ? undefined : idKey(filter.subject);
-}
-
-/** Bound values selecting one string exactly: its digest (for the index), then its bytes. */
-type ExactKey = [Buffer, Buffer];
-
-function exactKey(value: string): ExactKey {
-  return [digest(value), bytes(value)];
 }

@@ -1,14 +1,13 @@
 /**
  * {@link PostgresTokenStore}: the TokenStore on PostgreSQL (11+) through node-postgres' pool.
- * The driver is imported only inside {@link PostgresTokenStore.connect}.
+ * The driver is imported only when {@link PostgresTokenStore.connect} runs (see postgres-connection.ts).
  */
 import type { Pool, PoolClient, PoolConfig } from 'pg';
-import type * as PgModule from 'pg';
 import type {
   AddSessionResult, ConsumeResult, RevokeResult, SessionLimitPolicy, StoreCallOptions, TokenFilter,
   TokenPage, TokenPageResult, TokenRecord, TokenStore,
 } from '../types.js';
-import { CjwtError, StorageError, StoreInputInvalid } from '../../jose/errors.js';
+import { StorageError, StoreInputInvalid } from '../../jose/errors.js';
 import {
   consumeRefusal, decodeCursor, normalizeLimit, pageFromSorted, validateFilter, validateRecord, validateSessionLimit,
 } from '../record-codec.js';
@@ -18,10 +17,11 @@ import {
   READ_COLUMNS, filterCondition, fromSortKey, recordParams, rowToRecord, sortKey, stringKey,
   type TokenRow,
 } from './postgres-row.js';
+import { PostgresPointReads } from './postgres-batch.js';
+import { asError, openPool, PostgresConnections } from './postgres-connection.js';
 import { migratePostgres, revocationChannel, tableNames, type PostgresTableNames } from './postgres-schema.js';
 import { cutoffOf, ENTRY_KIND } from '../revocation-log.js';
 import { buildStatements, type PostgresStatements } from './postgres-statements.js';
-import { ReadCoalescer } from '../read-coalescer.js';
 import {
   migrateOrClose, startBackgroundSweep, validateSweepInterval, type BackgroundSweep, type SweepingStoreOptions,
 } from '../store-lifecycle.js';
@@ -68,18 +68,13 @@ export class PostgresTokenStore implements TokenStore {
   readonly #sql: PostgresStatements;
   #ready: Promise<void> | undefined;
   readonly #sweeper: BackgroundSweep;
-  /** Connections already switched to READ COMMITTED (see #checkout). */
-  readonly #readCommitted = new WeakSet<PoolClient>();
+  /** Checked-out connections, each switched to READ COMMITTED once. */
+  readonly #connections: PostgresConnections;
+  /** Point reads, batched into one `= ANY($1)` query per connection when they overlap. */
+  readonly #reads: PostgresPointReads;
   #closed = false;
   // An idle client lost its server; the pool drops it and connects anew on demand.
   readonly #onPoolError = (): void => {};
-  /** Point reads, batched into one `= ANY($1)` query per connection when they overlap. */
-  readonly #byHash = new ReadCoalescer<string, TokenRecord | undefined>(
-    (hashes) => this.#selectMany('by_hash', hashes, rowToRecord));
-  readonly #byId = new ReadCoalescer<string, TokenRecord | undefined>(
-    (ids) => this.#selectMany('by_id', ids, rowToRecord));
-  readonly #revoked = new ReadCoalescer<string, boolean | undefined>(
-    (ids) => this.#selectMany('revoked', ids, (row: { revoked_at: string | null }) => row.revoked_at !== null));
 
   /**
    * Wraps an existing pool. The schema is migrated on the first call (or by `connect`). Attach
@@ -95,6 +90,8 @@ export class PostgresTokenStore implements TokenStore {
     this.#closePool = options.closePool ?? false;
     this.#pool.on('error', this.#onPoolError);
     this.#sql = buildStatements(this.#tables);
+    this.#connections = new PostgresConnections(this.#pool);
+    this.#reads = new PostgresPointReads(this.#connections, this.#sql, this.#tables.prefix, this.#timeoutMs);
     this.#sweeper = startBackgroundSweep(validateSweepInterval(options.sweepIntervalMs), () => this.cleanup(Date.now()));
   }
 
@@ -111,23 +108,7 @@ export class PostgresTokenStore implements TokenStore {
     // Validated before a pool exists.
     tableNames(options.tablePrefix);
     validateSweepInterval(options.sweepIntervalMs);
-    let pg: typeof PgModule;
-    try {
-      pg = (await import('pg')).default as unknown as typeof PgModule;
-    } catch (err) {
-      throw new StorageError({ op: 'connect', detail: 'the pg package is not installed (npm install pg)', cause: err });
-    }
-    const pool = new pg.Pool({
-      max: 10,
-      idleTimeoutMillis: 30_000,
-      ...options.poolOptions,
-      connectionString: url,
-      connectionTimeoutMillis: options.poolOptions?.connectionTimeoutMillis ?? timeoutMs,
-      statement_timeout: options.poolOptions?.statement_timeout ?? timeoutMs,
-      query_timeout: options.poolOptions?.query_timeout ?? timeoutMs + 1000,
-      idle_in_transaction_session_timeout: options.poolOptions?.idle_in_transaction_session_timeout ?? timeoutMs * 2,
-      application_name: options.poolOptions?.application_name ?? 'cjwt',
-    });
+    const pool = await openPool(url, options.poolOptions, timeoutMs);
     return migrateOrClose(new PostgresTokenStore({ ...options, pool, closePool: true }));
   }
 
@@ -159,12 +140,12 @@ export class PostgresTokenStore implements TokenStore {
 
   async get(id: string, options?: StoreCallOptions): Promise<TokenRecord | undefined> {
     requireString(id, 'id');
-    return this.#batchedCall('get', idKey(id), options, () => this.#byId.load(id));
+    return this.#batchedCall('get', idKey(id), options, () => this.#reads.byId.load(id));
   }
 
   async getByHash(hash: string, options?: StoreCallOptions): Promise<TokenRecord | undefined> {
     requireString(hash, 'hash');
-    return this.#batchedCall('getByHash', hashKey(hash), options, () => this.#byHash.load(hash));
+    return this.#batchedCall('getByHash', hashKey(hash), options, () => this.#reads.byHash.load(hash));
   }
 
   async delete(id: string, options?: StoreCallOptions): Promise<boolean> {
@@ -233,7 +214,7 @@ export class PostgresTokenStore implements TokenStore {
 
   async isRevoked(id: string, options?: StoreCallOptions): Promise<boolean> {
     requireString(id, 'id');
-    return this.#batchedCall('isRevoked', idKey(id), options, async () => (await this.#revoked.load(id)) === true);
+    return this.#batchedCall('isRevoked', idKey(id), options, async () => (await this.#reads.revoked.load(id)) === true);
   }
 
   async revokeWhere(filter: TokenFilter, reason?: string, options?: StoreCallOptions): Promise<number> {
@@ -351,39 +332,6 @@ export class PostgresTokenStore implements TokenStore {
     }
   }
 
-  /**
-   * Rows for `keys` (ids or token hashes, as the lookup says) in one query on one connection,
-   * turned into values by `fromRow`; one entry per key, in order, undefined where no row. A lone
-   * key uses the plain `=` statement: binding an array costs more than it saves. The batch
-   * serves several callers, so no single caller's deadline may end it; it has its own, after
-   * which its connection is destroyed, so a hung server cannot keep pool connections forever.
-   */
-  async #selectMany<R, T>(lookup: keyof PostgresStatements['lookups'], keys: string[], fromRow: (row: R) => T): Promise<Array<T | undefined>> {
-    const one = keys.length === 1;
-    const statement = this.#sql.lookups[lookup];
-    const digests = keys.map(stringKey);
-    const connection = await this.#checkout();
-    const deadline = setTimeout(() => connection.release(new Error('batch deadline passed')), this.#timeoutMs);
-    let rows: Array<R & { k: Buffer }>;
-    try {
-      rows = (await connection.client.query<R & { k: Buffer }>({
-        name: `${this.#tables.prefix}${lookup}${one ? '' : '_many'}`,
-        text: one ? statement.one : statement.many,
-        values: [one ? digests[0] : digests],
-      })).rows;
-      connection.release();
-    } catch (err) {
-      connection.release(keepsConnection(err) ? undefined : asError(err));
-      throw err;
-    } finally {
-      clearTimeout(deadline);
-    }
-    if (one) return [rows[0] === undefined ? undefined : fromRow(rows[0])];
-    const found = new Map<string, T>();
-    for (const row of rows) found.set(row.k.toString('latin1'), fromRow(row));
-    return digests.map((key) => found.get(key.toString('latin1')));
-  }
-
   /** As {@link #call}, for reads that go through a coalescer, whose batch takes its own connection. */
   #batchedCall<T>(op: string, key: string, options: StoreCallOptions | undefined, load: () => Promise<T>): Promise<T> {
     if (this.#closed) return Promise.reject(closedError(op, this.backend));
@@ -409,29 +357,14 @@ export class PostgresTokenStore implements TokenStore {
     return runCall(op, key, this.#timeoutMs, options?.signal, async (ctx) => {
       // Also when a migration is under way: a call arriving meanwhile must wait for it.
       await this.#ensureSchema();
-      const connection = await this.#checkout();
-      if (ctx.cancelled) {
-        connection.release();
-        throw new Error('call ended while waiting for a connection');
-      }
-      ctx.onCancel = () => connection.release(new Error('call deadline passed'));
-      try {
-        const result = await work(connection.client);
-        connection.release();
-        return result;
-      } catch (err) {
-        connection.release(keepsConnection(err) ? undefined : asError(err));
-        throw err;
-      } finally {
-        ctx.onCancel = undefined;
-      }
+      return this.#connections.forCall(ctx, work);
     });
   }
 
   #ensureSchema(): Promise<void> {
     if (this.#ready === undefined) {
       const ready = (async () => {
-        const connection = await this.#checkout();
+        const connection = await this.#connections.checkout();
         try {
           await migratePostgres(connection.client, this.#tables);
           connection.release();
@@ -448,66 +381,6 @@ export class PostgresTokenStore implements TokenStore {
     }
     return this.#ready;
   }
-
-  /**
-   * Checks a connection out of the pool. While checked out, pg-pool no longer listens for the
-   * connection's `error` event, and an unheard `error` (server gone between two statements, or
-   * while a connection released with an error is still being torn down) would crash the
-   * process: every connection gets a listener of ours for its whole life. Releasing twice is
-   * harmless, so the deadline and the finishing work may both release.
-   *
-   * Each connection is switched to READ COMMITTED once: add_session counts a subject's sessions
-   * after waiting for its advisory lock, which is only correct when that count takes a fresh
-   * snapshot. A database or role defaulting to REPEATABLE READ (or SERIALIZABLE) would take the
-   * snapshot before the wait and miss sessions other processes just committed.
-   */
-  async #checkout(): Promise<CheckedOut> {
-    const client = await this.#pool.connect();
-    if (!this.#readCommitted.has(client)) {
-      // The statement in flight, or the next one, rejects and the call reports StorageError.
-      client.on('error', ignoreConnectionError);
-      try {
-        await client.query('SET SESSION CHARACTERISTICS AS TRANSACTION ISOLATION LEVEL READ COMMITTED');
-      } catch (err) {
-        client.release(asError(err));
-        throw err;
-      }
-      this.#readCommitted.add(client);
-    }
-    let released = false;
-    return {
-      client,
-      release: (err?: Error) => {
-        if (released) return;
-        released = true;
-        // With an error the pool destroys the connection (pg ends even a busy socket at once).
-        client.release(err);
-      },
-    };
-  }
-}
-
-/** A connection checked out for one call. */
-interface CheckedOut {
-  client: PoolClient;
-  release(err?: Error): void;
-}
-
-/** The `error` listener every checked-out connection keeps for good (see #checkout). */
-const ignoreConnectionError = (): void => {};
-
-const asError = (err: unknown): Error => (err instanceof Error ? err : new Error(String(err)));
-
-/**
- * True when a failed statement left its connection usable: a plain SQL error (constraint,
- * statement or lock timeout). Every call runs autocommit statements, so none leaves a
- * transaction open. Connection and shutdown errors (SQLSTATE classes 08 and 57P) and anything
- * else discard the connection.
- */
-function keepsConnection(err: unknown): boolean {
-  if (err instanceof CjwtError) return true;
-  const code = (err as { code?: unknown } | null)?.code;
-  return typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code) && !code.startsWith('08') && !code.startsWith('57P');
 }
 
 function requireString(value: unknown, name: string): void {
