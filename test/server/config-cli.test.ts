@@ -77,3 +77,18 @@ it('cjwt hash-password hashes standard input', async () => {
   assert.ok(isPasswordHash(hash));
   assert.equal(await verifyPassword('correct horse', hash), true);
 });
+
+it('cjwt serve --revocation takes store or feed; anything else is a usage error before anything starts', async () => {
+  const main = join(import.meta.dirname, '../../src/cli/main.ts');
+  const dataDir = join(dir, 'revocation-flag');
+  const child = spawn(process.execPath, ['--import', 'tsx', main, 'serve', '--data-dir', dataDir, '--port', '0', '--revocation', 'sometimes'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let err = '';
+  child.stderr.on('data', (c: Buffer) => { err += c.toString(); });
+  const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+  assert.notEqual(code, 0);
+  assert.match(err, /revocation must be store or feed/);
+  const config = await resolveServiceConfig({}, { CJWT_REVOCATION: 'feed', CJWT_REVOCATION_MAX_STALENESS_MS: '250' });
+  assert.equal(config.revocation, 'feed');
+  assert.equal(config.revocationMaxStalenessMs, 250);
+  assert.equal((await resolveServiceConfig({}, {})).revocation, 'store');
+});
