@@ -5,6 +5,8 @@
  *   feed's in-memory mirror) vs a route doing the same node:crypto verification and answering
  *   the same JSON;
  * - `/introspect` of opaque tokens vs a route doing SHA-256 plus the same `getByHash`.
+ * Each floor is measured twice: bare, and sending the service's security headers (so the table
+ * shows how much of the gap those headers are).
  * Servers run in a child process (this file with `--serve`), so the load generator does not
  * share their event loop. Options: `--seconds=N` per round (default 2), `--rounds=N` interleaved rounds, best kept (default 5), `--connections=N` (default 32),
  * `--redis=URL` (or REDIS_URL) adds the Redis store.
@@ -15,13 +17,17 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import type { FastifyInstance } from 'fastify';
 import type * as OpaqueModule from '../src/opaque/index.js';
+import type * as HttpSetupModule from '../src/server/http-setup.js';
 import type * as ServerModule from '../src/server/index.js';
 
 interface ServedScenario {
   serviceUrl: string;
   /** The same service with `revocation: 'feed'` on the same store and data directory. */
   feedServiceUrl: string;
+  /** The floor routes again, sending the service's security headers. */
+  bareHeadersUrl: string;
   bareUrl: string;
   accessToken: string;
   opaqueToken: string;
@@ -58,41 +64,50 @@ async function serve(algorithm: 'HS256' | 'ES256', storeUrl: string | undefined)
   const entry = service.keyRing().snapshotEntries().entries[0]!;
   const key: KeyObject = entry.verifyKey;
   const store = service.store;
-  const bare = Fastify({ logger: false });
-  bare.post('/verify', async (request, reply) => {
-    const { token } = request.body as { token: string };
-    const dot1 = token.indexOf('.');
-    const dot2 = token.lastIndexOf('.');
-    const header = JSON.parse(Buffer.from(token.slice(0, dot1), 'base64url').toString()) as { alg: string };
-    const data = Buffer.from(token.slice(0, dot2));
-    const signature = Buffer.from(token.slice(dot2 + 1), 'base64url');
-    let ok: boolean;
-    if (header.alg === 'HS256') {
-      const mac = createHmac('sha256', key).update(data).digest();
-      ok = mac.length === signature.length && timingSafeEqual(mac, signature);
-    } else {
-      ok = cryptoVerify('sha256', data, { key, dsaEncoding: 'ieee-p1363' }, signature);
-    }
-    const claims = JSON.parse(Buffer.from(token.slice(dot1 + 1, dot2), 'base64url').toString()) as { exp: number };
-    if (!ok || claims.exp * 1000 <= Date.now()) return reply.code(401).send({ valid: false, code: 'ERR_JWS_SIGNATURE_VERIFICATION_FAILED' });
-    return { valid: true, claims };
-  });
-  bare.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_r, body, done) => done(null, Object.fromEntries(new URLSearchParams(body as string))));
-  bare.post('/introspect', async (request) => {
-    const { token } = request.body as { token: string };
-    const record = await store.getByHash(createHash('sha256').update(token).digest('base64url'));
-    if (record === undefined || record.revokedAt !== undefined || record.expiresAt <= Date.now()) return { active: false };
-    // The same JSON the service answers (RFC 7662 fields of an opaque token).
-    return {
-      active: true, token_type: record.kind, sub: record.subject, iss: 'https://bench.test', exp: Math.floor(record.expiresAt / 1000),
-      iat: Math.floor(record.issuedAt / 1000), ...(record.scope === undefined ? {} : { scope: record.scope.join(' ') }),
-    };
-  });
+  // The floor twice: bare, and sending the service's security headers (how much of the gap they are).
+  const floorApp = (headers: Readonly<Record<string, string>> | undefined): FastifyInstance => {
+    const app = Fastify({ logger: false });
+    if (headers !== undefined) app.addHook('onRequest', (_request, reply, done) => { reply.headers(headers); done(); });
+    app.post('/verify', async (request, reply) => {
+      const { token } = request.body as { token: string };
+      const dot1 = token.indexOf('.');
+      const dot2 = token.lastIndexOf('.');
+      const header = JSON.parse(Buffer.from(token.slice(0, dot1), 'base64url').toString()) as { alg: string };
+      const data = Buffer.from(token.slice(0, dot2));
+      const signature = Buffer.from(token.slice(dot2 + 1), 'base64url');
+      let ok: boolean;
+      if (header.alg === 'HS256') {
+        const mac = createHmac('sha256', key).update(data).digest();
+        ok = mac.length === signature.length && timingSafeEqual(mac, signature);
+      } else {
+        ok = cryptoVerify('sha256', data, { key, dsaEncoding: 'ieee-p1363' }, signature);
+      }
+      const claims = JSON.parse(Buffer.from(token.slice(dot1 + 1, dot2), 'base64url').toString()) as { exp: number };
+      if (!ok || claims.exp * 1000 <= Date.now()) return reply.code(401).send({ valid: false, code: 'ERR_JWS_SIGNATURE_VERIFICATION_FAILED' });
+      return { valid: true, claims };
+    });
+    app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_r, body, done) => done(null, Object.fromEntries(new URLSearchParams(body as string))));
+    app.post('/introspect', async (request) => {
+      const { token } = request.body as { token: string };
+      const record = await store.getByHash(createHash('sha256').update(token).digest('base64url'));
+      if (record === undefined || record.revokedAt !== undefined || record.expiresAt <= Date.now()) return { active: false };
+      // The same JSON the service answers (RFC 7662 fields of an opaque token).
+      return {
+        active: true, token_type: record.kind, sub: record.subject, iss: 'https://bench.test', exp: Math.floor(record.expiresAt / 1000),
+        iat: Math.floor(record.issuedAt / 1000), ...(record.scope === undefined ? {} : { scope: record.scope.join(' ') }),
+      };
+    });
+    return app;
+  };
+  const { SECURITY_HEADERS } = (await import(new URL('../dist/server/http-setup.js', import.meta.url).href)) as typeof HttpSetupModule;
+  const bare = floorApp(undefined);
+  const bareWithHeaders = floorApp(SECURITY_HEADERS);
   const bareUrl = await bare.listen({ host: '127.0.0.1', port: 0 });
-  const scenario: ServedScenario = { serviceUrl, feedServiceUrl, bareUrl, accessToken, opaqueToken, clientAuth: `Basic ${Buffer.from(`${creds.clientId}:${creds.clientSecret}`).toString('base64')}` };
+  const bareHeadersUrl = await bareWithHeaders.listen({ host: '127.0.0.1', port: 0 });
+  const scenario: ServedScenario = { serviceUrl, feedServiceUrl, bareUrl, bareHeadersUrl, accessToken, opaqueToken, clientAuth: `Basic ${Buffer.from(`${creds.clientId}:${creds.clientSecret}`).toString('base64')}` };
   process.stdout.write(`${JSON.stringify(scenario)}\n`);
   process.stdin.resume();
-  process.stdin.on('end', () => { void service.close().then(() => feedService.close()).then(() => bare.close()).then(() => process.exit(0)); });
+  process.stdin.on('end', () => { void service.close().then(() => feedService.close()).then(() => bare.close()).then(() => bareWithHeaders.close()).then(() => process.exit(0)); });
 }
 
 async function startChild(algorithm: string, storeUrl: string | undefined): Promise<{ scenario: ServedScenario; stop: () => void }> {
@@ -124,6 +139,12 @@ async function interleaved(runs: Array<() => Promise<number>>, rounds: number): 
   return best;
 }
 
+/** Adds a table row and prints it at once (a long run shows progress). */
+function report(rows: string[][], label: string, service: number, floor: number, floorHeaders: number): void {
+  rows.push([label, service.toFixed(0), floor.toFixed(0), (service / floor).toFixed(2), floorHeaders.toFixed(0), (service / floorHeaders).toFixed(2)]);
+  process.stderr.write(`${rows.at(-1)!.join(' | ')}\n`);
+}
+
 async function main(): Promise<void> {
   const seconds = Number(arg('seconds') ?? 2);
   const connections = Number(arg('connections') ?? 32);
@@ -137,25 +158,24 @@ async function main(): Promise<void> {
       try {
         const json = { 'content-type': 'application/json' };
         const verifyBody = JSON.stringify({ type: 'access', token: scenario.accessToken });
-        const [service, feed, floor] = await interleaved([
+        const [service, feed, floor, floorHeaders] = await interleaved([
           () => rate(`${scenario.serviceUrl}/verify`, verifyBody, json, seconds, connections),
           () => rate(`${scenario.feedServiceUrl}/verify`, verifyBody, json, seconds, connections),
           () => rate(`${scenario.bareUrl}/verify`, verifyBody, json, seconds, connections),
-        ], rounds) as [number, number, number];
-        rows.push([`/verify ${alg}, revocation: store round trip on ${storeName}`, service.toFixed(0), floor.toFixed(0), (service / floor).toFixed(2)]);
-        process.stderr.write(`${rows.at(-1)!.join(' | ')}\n`);
-        rows.push([`/verify ${alg}, revocation: feed from ${storeName}`, feed.toFixed(0), floor.toFixed(0), (feed / floor).toFixed(2)]);
-        process.stderr.write(`${rows.at(-1)!.join(' | ')}\n`);
+          () => rate(`${scenario.bareHeadersUrl}/verify`, verifyBody, json, seconds, connections),
+        ], rounds) as [number, number, number, number];
+        report(rows, `/verify ${alg}, revocation: store round trip on ${storeName}`, service, floor, floorHeaders);
+        report(rows, `/verify ${alg}, revocation: feed from ${storeName}`, feed, floor, floorHeaders);
         if (alg === 'ES256') {
           const form = { 'content-type': 'application/x-www-form-urlencoded' };
           const introspectBody = `token=${encodeURIComponent(scenario.opaqueToken)}`;
           const authed = { ...form, authorization: scenario.clientAuth };
-          const [svc, bare] = await interleaved([
+          const [svc, bare, bareHeaders] = await interleaved([
             () => rate(`${scenario.serviceUrl}/introspect`, introspectBody, authed, seconds, connections),
             () => rate(`${scenario.bareUrl}/introspect`, introspectBody, form, seconds, connections),
-          ], rounds) as [number, number];
-          rows.push([`/introspect opaque on ${storeName}`, svc.toFixed(0), bare.toFixed(0), (svc / bare).toFixed(2)]);
-          process.stderr.write(`${rows.at(-1)!.join(' | ')}\n`);
+            () => rate(`${scenario.bareHeadersUrl}/introspect`, introspectBody, form, seconds, connections),
+          ], rounds) as [number, number, number];
+          report(rows, `/introspect opaque on ${storeName}`, svc, bare, bareHeaders);
         }
       } finally {
         stop();
@@ -163,8 +183,8 @@ async function main(): Promise<void> {
     }
   }
   const table = [
-    `| operation (${connections} connections, best of ${rounds} × ${seconds} s) | cjwt serve (req/s) | bare Fastify floor (req/s) | ratio |`,
-    '| --- | ---: | ---: | ---: |',
+    `| operation (${connections} connections, best of ${rounds} × ${seconds} s) | cjwt serve (req/s) | bare Fastify floor (req/s) | ratio | floor + security headers (req/s) | ratio to it |`,
+    '| --- | ---: | ---: | ---: | ---: | ---: |',
     ...rows.map((r) => `| ${r.join(' | ')} |`),
   ].join('\n');
   console.log(table);
