@@ -2,6 +2,7 @@
  * Request plumbing shared by every route: form bodies, the error mapping (every refusal is JSON
  * with a `code`, never a 500 for bad input), 404s, security headers and opt-in CORS.
  */
+import { parse as parseQueryString } from 'node:querystring';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { isCjwtError } from '../jose/errors.js';
 import { HttpError } from './errors.js';
@@ -24,6 +25,9 @@ function validationMessage(error: FastifyError, field: string | undefined): stri
   if (keyword === 'type' && field === undefined) return 'the body must be an object';
   return `${field ?? 'the body'} is invalid${keyword === undefined ? '' : ` (${keyword})`}`;
 }
+
+// A form of this service has a handful of fields; many more is not a client of it.
+const MAX_FORM_FIELDS = 50;
 
 /** The security headers every reply of the service carries (benchmarks send them from their floor too). */
 export const SECURITY_HEADERS: Readonly<Record<string, string>> = Object.freeze({
@@ -85,18 +89,22 @@ export function errorHandler(onStoreError: (request: FastifyRequest) => void) {
  */
 export function setupHttp(app: FastifyInstance, corsOrigins: string[], onStoreError: (request: FastifyRequest) => void): void {
   app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_request, body, done) => {
-    const out: Record<string, string> = {};
-    for (const [name, value] of new URLSearchParams(body as string)) {
-      // RFC 6749 §3.2: a parameter must not appear twice. Own-property checks and a defined
-      // `__proto__`, so such names stay ordinary (schema-refused) fields, never the prototype.
-      if (Object.hasOwn(out, name)) {
+    // node:querystring parses about twice as fast as URLSearchParams (it showed in the
+    // introspection benchmark); it returns a null-prototype object, so `__proto__` is a plain key.
+    const params = parseQueryString(body as string, '&', '=', { maxKeys: MAX_FORM_FIELDS + 1 });
+    const names = Object.keys(params);
+    if (names.length > MAX_FORM_FIELDS) {
+      done(Object.assign(new Error('too many form fields'), { statusCode: 400 }), undefined);
+      return;
+    }
+    for (const name of names) {
+      // RFC 6749 §3.2: a parameter must not appear twice (querystring collects repeats in an array).
+      if (typeof params[name] !== 'string') {
         done(Object.assign(new Error(`${name} appears more than once`), { statusCode: 400 }), undefined);
         return;
       }
-      if (name === '__proto__') Object.defineProperty(out, name, { value, enumerable: true, writable: true, configurable: true });
-      else out[name] = value;
     }
-    done(null, out);
+    done(null, params);
   });
   app.setErrorHandler(errorHandler(onStoreError));
   app.setNotFoundHandler((_request, reply) => sendError(reply, 404, 'not_found', 'ERR_NOT_FOUND', 'no such endpoint'));

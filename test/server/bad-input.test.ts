@@ -36,6 +36,8 @@ function casesFor(path: string, headers: Record<string, string>, fields: Record<
     { name: '10 KB token', method: 'POST', path, init: { json: { ...fields, token: BIG_TOKEN, refresh_token: BIG_TOKEN, password: BIG_TOKEN }, headers } },
     { name: 'duplicate form parameter', method: 'POST', path, init: { body: 'token=a&token=b&grant_type=refresh_token', headers: { ...headers, 'content-type': 'application/x-www-form-urlencoded' } } },
     { name: 'prototype keys', method: 'POST', path, init: { body: '{"__proto__":{"admin":true},"constructor":{"prototype":{}}}', headers: { ...headers, 'content-type': 'application/json' } } },
+    { name: 'prototype keys in a form', method: 'POST', path, init: { body: '__proto__=x&constructor=y&grant_type=refresh_token', headers: { ...headers, 'content-type': 'application/x-www-form-urlencoded' } } },
+    { name: '51 form fields', method: 'POST', path, init: { body: Array.from({ length: 51 }, (_, i) => `f${i}=1`).join('&'), headers: { ...headers, 'content-type': 'application/x-www-form-urlencoded' } } },
   ];
 }
 
