@@ -14,6 +14,7 @@
  */
 import { createHash } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
+import { deepFreeze } from './deep-freeze.js';
 
 /** Claims as the cache stores them: any JSON object with an optional `exp` in epoch seconds. */
 export interface CachedClaims {
@@ -45,14 +46,6 @@ interface Entry {
   claims: CachedClaims;
   /** Epoch ms after which the entry is dead: min(exp, stored + maxAgeMs). */
   until: number;
-}
-
-function deepFreeze<T>(value: T): T {
-  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
-    Object.freeze(value);
-    for (const inner of Object.values(value)) deepFreeze(inner);
-  }
-  return value;
 }
 
 /** The cache key of a token: its SHA-256, base64url. */

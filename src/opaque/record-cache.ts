@@ -8,6 +8,7 @@
 import { LRUCache } from 'lru-cache';
 import type { RevocationContext } from '../lifecycle/feed/types.js';
 import type { TokenRecord } from '../store/index.js';
+import { deepFreeze } from '../lifecycle/deep-freeze.js';
 
 /** Options of the feed mode's record cache. */
 export interface RecordCacheOptions {
@@ -22,14 +23,6 @@ export interface CachedRecord {
   record: TokenRecord;
   context: RevocationContext;
   until: number;
-}
-
-function deepFreeze<T>(value: T): T {
-  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
-    Object.freeze(value);
-    for (const inner of Object.values(value)) deepFreeze(inner);
-  }
-  return value;
 }
 
 /** The mirror's view of a record: its id, issue time, user and refresh family. */

@@ -34,6 +34,32 @@ export interface Revoker {
   kill(): void;
 }
 
+/**
+ * Runs the revoker's revocations while checking, every 20 ms, that the mirror never accepts an id
+ * revoked longer than its staleness bound ago; `disturbing` (connection kills, restarts) runs
+ * alongside and is awaited too. Resolves to each id's start time and the stale acceptances seen.
+ */
+export async function revokeWhileProbing(revoker: Revoker, mirror: RevocationMirror, disturbing: Promise<unknown>): Promise<{ started: Map<string, number>; acceptedStale: number }> {
+  const revokedAt = new Map<string, number>();
+  let acceptedStale = 0;
+  const going = revoker.go();
+  let done = false;
+  void going.then(() => { done = true; });
+  const probing = (async () => {
+    while (!done) {
+      for (const id of revoker.ids) {
+        const seen = revokedAt.get(id);
+        if (mirror.isRevoked(id) === false && seen !== undefined && Date.now() - seen > mirror.maxStalenessMs) acceptedStale++;
+      }
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  })();
+  const started = await going;
+  for (const [id, t] of started) revokedAt.set(id, t);
+  await Promise.all([disturbing, probing]);
+  return { started, acceptedStale };
+}
+
 /** Spawns the revoker and waits until its records are written. */
 export async function spawnRevoker(url: string, prefix: string, count: number, idPrefix: string): Promise<Revoker> {
   const child = spawn(process.execPath, ['--import', 'tsx', WORKER, url, prefix, String(count), idPrefix], { stdio: ['pipe', 'pipe', 'inherit'] });

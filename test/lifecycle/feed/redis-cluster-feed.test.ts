@@ -12,7 +12,7 @@ import { RedisTokenStore, type RevocationEntry } from '../../../src/store/index.
 import { parseClusterUrl } from '../../../src/store/redis/redis-connect.js';
 import { setAfterFeedAppendForTests } from '../../../src/store/redis/redis-cluster-feed.js';
 import { testServerUrl } from '../../support/server-url.js';
-import { measurePropagation, propagation, spawnRevoker, TimedMirror } from './propagation.js';
+import { measurePropagation, propagation, spawnRevoker, TimedMirror, revokeWhileProbing } from './propagation.js';
 import { killFeedConnections } from './redis-cluster-support.js';
 
 const url = testServerUrl('redis-cluster', 'the Redis Cluster revocation feed needs a cluster');
@@ -193,9 +193,7 @@ if (url !== undefined) {
       const mirror = new TimedMirror({ maxStalenessMs: 300 });
       const feed = await RevocationFeed.start(new RedisRevocationSource(url, { prefix: PREFIX, store, heartbeatMs: 50 }), { mirror });
       const checked = withRevocationMirror(store, mirror);
-      let acceptedStale = 0;
       let killed = 0;
-      const revokedAt = new Map<string, number>();
       const killing = (async () => {
         const until = Date.now() + 1500;
         while (Date.now() < until) {
@@ -203,21 +201,7 @@ if (url !== undefined) {
           await new Promise((r) => setTimeout(r, 100));
         }
       })();
-      const going = revoker.go();
-      let done = false;
-      void going.then(() => { done = true; });
-      const probing = (async () => {
-        while (!done) {
-          for (const id of revoker.ids) {
-            const seen = revokedAt.get(id);
-            if (mirror.isRevoked(id) === false && seen !== undefined && Date.now() - seen > mirror.maxStalenessMs) acceptedStale++;
-          }
-          await new Promise((r) => setTimeout(r, 20));
-        }
-      })();
-      const started = await going;
-      for (const [id, t] of started) revokedAt.set(id, t);
-      await Promise.all([killing, probing]);
+      const { started, acceptedStale } = await revokeWhileProbing(revoker, mirror, killing);
       try {
         const result = await measurePropagation(mirror, started, 15_000);
         assert.equal(result.missing, 0, 'all 1,000 refused after reconnect');
