@@ -9,7 +9,7 @@ export { OpaqueTokenManager } from './manager.js';
 export { OPAQUE_KIND } from './records.js';
 export type {
   InvalidOpaqueToken, OpaqueTokenFilter, OpaqueTokenList, OpaqueTokenManagerOptions, OpaqueTokenPage, OpaqueTokenRequest,
-  OpaqueTokenResponse, RevokeTokenResult, TokenInfo, TokenReference, ValidOpaqueToken, ValidateRequest, ValidateResult,
+  OpaqueTokenResponse, RevokeTokenResult, TokenFacts, TokenInfo, TokenReference, ValidOpaqueToken, ValidateRequest, ValidateResult,
 } from './types.js';
 export { TokenEvents } from '../lifecycle/events.js';
 export type { TokenEventMap, TokenEventName } from '../lifecycle/events.js';

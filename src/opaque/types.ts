@@ -61,10 +61,8 @@ export interface OpaqueTokenRequest {
   kind?: string;
 }
 
-/** An issued token: the only time the token itself is visible. */
-export interface OpaqueTokenResponse {
-  /** Give this to the client; the store keeps only its SHA-256. */
-  token: string;
+/** What every view of a stored token tells: who it is for, what it allows, when it lives. */
+export interface TokenFacts {
   /** Record id: list, look up and revoke by it without the token. */
   id: string;
   userId: string;
@@ -75,15 +73,14 @@ export interface OpaqueTokenResponse {
   expiresAt: Date;
 }
 
+/** An issued token: the only time the token itself is visible. */
+export interface OpaqueTokenResponse extends TokenFacts {
+  /** Give this to the client; the store keeps only its SHA-256. */
+  token: string;
+}
+
 /** What is known about a stored token (never the token). */
-export interface TokenInfo {
-  id: string;
-  userId: string;
-  clientId?: string;
-  scope: string[];
-  kind: string;
-  issuedAt: Date;
-  expiresAt: Date;
+export interface TokenInfo extends TokenFacts {
   /** Status at the time of the call: `revoked` wins over `expired`. */
   status: TokenStatus;
   revokedAt?: Date;
