@@ -19,7 +19,6 @@ import { ensureDataDir, loadMasterKey, PersistedKeyRing } from './data-dir.js';
 import { loadEncryptionKey } from './encryption-key.js';
 import { setupHttp } from './http-setup.js';
 import { createServiceMetrics } from './metrics.js';
-import { openServiceRevocationFeed } from './revocation-feed.js';
 import { installRateLimits } from './rate-limits.js';
 import type { PasswordHashCost } from './passwords.js';
 import { registerApiRoutes } from './routes/api.js';
@@ -102,7 +101,12 @@ export async function createTokenService(options: TokenServiceOptions = {}): Pro
   const metrics = await createServiceMetrics(store);
   let feed: RevocationFeed | undefined;
   try {
-    if (config.revocation === 'feed') feed = await openServiceRevocationFeed(config.store ?? (tokenStore === undefined ? storeUrl : undefined), store, config.revocationMaxStalenessMs);
+    if (config.revocation === 'feed') {
+      // The feed follows the service's own store; Redis needs its URL (the store keeps its client private).
+      const { openRevocationFeed } = await import('../lifecycle/feed/open-feed.js');
+      const url = tokenStore === undefined ? storeUrl : config.store;
+      feed = await openRevocationFeed(store, { maxStalenessMs: config.revocationMaxStalenessMs, ...(url === undefined ? {} : { url }) });
+    }
   } catch (err) {
     if (ownsStore) await store.close();
     throw err;

@@ -12,6 +12,7 @@ import { RedisTokenStore, type RevocationEntry } from '../../../src/store/index.
 import { parseClusterUrl } from '../../../src/store/redis/redis-connect.js';
 import { setAfterFeedAppendForTests } from '../../../src/store/redis/redis-cluster-feed.js';
 import { testServerUrl } from '../../support/server-url.js';
+import { assertTrimmedStreamReloads } from './redis-trim-reload.js';
 import { measurePropagation, propagation, spawnRevoker, TimedMirror, revokeWhileProbing } from './propagation.js';
 import { killFeedConnections } from './redis-cluster-support.js';
 
@@ -163,29 +164,7 @@ if (url !== undefined) {
     });
 
     it('a stream trimmed past the reader: the reader reloads in full from the store', async () => {
-      const prefix = `ctrim_${Date.now()}:`;
-      const small = await RedisTokenStore.connect(url, { prefix, sweepIntervalMs: 0, revocationFeed: { maxLength: 10 } });
-      const source = new RedisRevocationSource(url, { prefix, store: small });
-      let feed = await RevocationFeed.start(source);
-      try {
-        await small.put(rec('first', 's'));
-        await small.revoke('first');
-        await feed.waitCurrent();
-        assert.equal(feed.isRevoked('first'), true);
-        // The reader stops (its position kept), then enough is revoked that stream nodes are trimmed.
-        await feed.close();
-        const ids = Array.from({ length: 400 }, (_, i) => `t${i}`);
-        for (const id of ids) await small.put(rec(id, `s${id.length}`));
-        for (const id of ids) await small.revoke(id);
-        assert.ok(Number(await admin.xlen(`${prefix}{feed}`)) < 400, 'the stream was trimmed');
-        feed = await RevocationFeed.start(source, { mirror: feed.mirror });
-        assert.equal(source.reloads, 1);
-        for (const id of ['first', ...ids]) assert.equal(feed.isRevoked(id), true, id);
-        assert.equal(feed.isRevoked('never-revoked'), false);
-      } finally {
-        await feed.close();
-        await small.close();
-      }
+      await assertTrimmedStreamReloads(url, `ctrim_${Date.now()}:`, async (key) => Number(await admin.xlen(key)), (id) => `s${id.length}`);
     });
 
     it('reader connection killed while another process revokes 1,000: bound kept, all refused after reconnect', async () => {

@@ -10,6 +10,7 @@ import { Redis } from 'ioredis';
 import { RedisRevocationSource, RevocationFeed, withRevocationMirror } from '../../../src/lifecycle/feed/index.js';
 import { RedisTokenStore } from '../../../src/store/index.js';
 import { testServerUrl } from '../../support/server-url.js';
+import { assertTrimmedStreamReloads } from './redis-trim-reload.js';
 import { measurePropagation, propagation, spawnRevoker, TimedMirror, revokeWhileProbing } from './propagation.js';
 
 const url = testServerUrl('redis', 'the Redis revocation feed needs a server');
@@ -63,28 +64,7 @@ if (url !== undefined) {
     });
 
     it('a stream trimmed past the reader: the reader reloads in full from the store', async () => {
-      const prefix = `trim_${Date.now()}:`;
-      const small = await RedisTokenStore.connect(url, { prefix, sweepIntervalMs: 0, revocationFeed: { maxLength: 10 } });
-      const source = new RedisRevocationSource(url, { prefix, store: small });
-      let feed = await RevocationFeed.start(source);
-      try {
-        await small.put(rec('first', 's'));
-        await small.revoke('first');
-        await feed.waitCurrent();
-        assert.equal(feed.isRevoked('first'), true);
-        // The reader stops (its position kept), then enough is revoked that stream nodes are trimmed.
-        await feed.close();
-        const ids = Array.from({ length: 400 }, (_, i) => `t${i}`);
-        for (const id of ids) await small.put(rec(id, 's'));
-        for (const id of ids) await small.revoke(id);
-        assert.ok(Number(await admin.xlen(`${prefix}{feed}`)) < 400, 'the stream was trimmed');
-        feed = await RevocationFeed.start(source, { mirror: feed.mirror });
-        assert.equal(source.reloads, 1);
-        for (const id of ['first', ...ids]) assert.equal(feed.isRevoked(id), true, id);
-      } finally {
-        await feed.close();
-        await small.close();
-      }
+      await assertTrimmedStreamReloads(url, `trim_${Date.now()}:`, async (key) => Number(await admin.xlen(key)), () => 's');
     });
 
     it('consumer connection killed while another process revokes 1,000: bound kept, all refused after reconnect', async () => {
